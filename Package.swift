@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Hot modules are built for x86-64-v3 (AVX2 + FMA, "haswell" in LLVM's names): every supported CPU has it,
+/// and without it SIMD multiply-adds become calls into libm. Nothing above x86-64-v3 is chosen at build time.
+let kernelSettings: [SwiftSetting] = [
+    .unsafeFlags(["-target-cpu", "haswell", "-Xcc", "-mavx2", "-Xcc", "-mfma"]),
+    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+]
+let moduleSettings: [SwiftSetting] = [
+    .unsafeFlags(["-target-cpu", "haswell"]),
+]
+
+let package = Package(
+    name: "u2net-run",
+    products: [
+        .library(name: "U2Net", targets: ["U2Net"]),
+        .executable(name: "u2net-run", targets: ["U2NetRun"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C system libraries (module maps only).
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+
+        // Engine.
+        .target(name: "NNTensor", dependencies: ["CBLAS"], swiftSettings: kernelSettings),
+        .target(name: "ONNXFormat", swiftSettings: moduleSettings),
+        .target(name: "NNRuntime", dependencies: ["NNTensor", "ONNXFormat"], swiftSettings: kernelSettings),
+
+        // Images and mattes.
+        .target(name: "Imaging", dependencies: ["CPNG", "CJPEG"], swiftSettings: moduleSettings),
+        .target(name: "Matting", dependencies: ["Imaging", "NNRuntime"], swiftSettings: moduleSettings),
+
+        // Façade and command.
+        .target(name: "U2Net", dependencies: ["Matting", "NNRuntime", "Imaging"], swiftSettings: moduleSettings),
+        .executableTarget(
+            name: "U2NetRun",
+            dependencies: ["U2Net", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: moduleSettings),
+
+        // Tests.
+        .testTarget(name: "NNTensorTests", dependencies: ["NNTensor"], swiftSettings: moduleSettings),
+        .testTarget(name: "ONNXFormatTests", dependencies: ["ONNXFormat"], swiftSettings: moduleSettings),
+        .testTarget(name: "NNRuntimeTests", dependencies: ["NNRuntime", "U2Net"],
+                    resources: [.copy("Fixtures")], swiftSettings: moduleSettings),
+        .testTarget(name: "MattingTests", dependencies: ["Matting", "Imaging"], swiftSettings: moduleSettings),
+        .testTarget(name: "EndToEndTests", dependencies: ["U2Net"], swiftSettings: moduleSettings),
+    ],
+    swiftLanguageModes: [.v5]
+)

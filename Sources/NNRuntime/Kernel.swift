@@ -1,0 +1,37 @@
+import NNTensor
+
+/// Where a running step finds its buffers: offsets into the session's float arena.
+public struct KernelIO {
+    public let arena: UnsafeMutablePointer<Float>
+    /// One offset per node input, in node order; -1 for inputs that are constants or omitted.
+    public let inputs: [Int]
+    /// One offset per node output.
+    public let outputs: [Int]
+    public let scratch: UnsafeMutablePointer<Float>
+    public let threads: Int
+
+    @inline(__always) public func input(_ i: Int) -> UnsafePointer<Float> { UnsafePointer(arena + inputs[i]) }
+    @inline(__always) public func output(_ i: Int) -> UnsafeMutablePointer<Float> { arena + outputs[i] }
+}
+
+/// A planned computation with its shapes fixed and its constant operands prepared.
+/// Kernels hold no per-run state: a session passes buffers in.
+public protocol Kernel: AnyObject {
+    /// Scratch floats the kernel needs when run with `threads` threads.
+    func scratchFloats(threads: Int) -> Int
+    func run(_ io: KernelIO)
+}
+
+extension Kernel {
+    public func scratchFloats(threads: Int) -> Int { 0 }
+}
+
+/// Copies its first input to its output (Reshape, Squeeze, Unsqueeze, Flatten, Identity at run time).
+final class CopyKernel: Kernel {
+    let count: Int
+    init(count: Int) { self.count = count }
+    func run(_ io: KernelIO) {
+        let src = io.input(0), dst = io.output(0)
+        if src != UnsafePointer(dst) { dst.update(from: src, count: count) }
+    }
+}

@@ -1,0 +1,108 @@
+import NNTensor
+
+/// Conv (2-D, NCHW) and pooling.
+enum ConvOps {
+    /// Explicit pads `[top, left, bottom, right]` for a 2-D window, honouring `auto_pad`.
+    static func pads2D(_ c: NodeContext, input: [Int], kernel: [Int], strides: [Int], dilations: [Int]) throws -> [Int] {
+        let autoPad = c.string("auto_pad") ?? "NOTSET"
+        switch autoPad {
+        case "NOTSET":
+            let p = c.ints("pads") ?? [0, 0, 0, 0]
+            guard p.count == 4, p.allSatisfy({ $0 >= 0 }) else { throw c.invalid("pads \(p) (4 non-negative values expected)") }
+            return p
+        case "VALID":
+            return [0, 0, 0, 0]
+        case "SAME_UPPER", "SAME_LOWER":
+            var begin = [0, 0], end = [0, 0]
+            for i in 0..<2 {
+                let out = (input[i] + strides[i] - 1) / strides[i]
+                let total = max(0, (out - 1) * strides[i] + dilations[i] * (kernel[i] - 1) + 1 - input[i])
+                let small = total / 2
+                begin[i] = autoPad == "SAME_UPPER" ? small : total - small
+                end[i] = total - begin[i]
+            }
+            return [begin[0], begin[1], end[0], end[1]]
+        default:
+            throw c.unsupported("auto_pad \(autoPad)")
+        }
+    }
+
+    static func conv(_ c: NodeContext) throws -> NodeResult {
+        let x = try c.input(0)
+        let w = try c.input(1)
+        guard x.shape.count == 4, w.shape.count == 4 else {
+            throw c.unsupported("only 2-D convolution (rank-4 input and weight) is supported; got input \(x.shape), weight \(w.shape)")
+        }
+        try ShapeOps.requireFloat(c, x)
+        guard let weights = w.constant else { throw c.unsupported("weights computed at run time") }
+        let bias = try c.optionalInput(2).map { _ in try c.constantInput(2).floats }
+        let groups = c.int("group", default: 1)
+        let kernel = c.ints("kernel_shape") ?? [w.shape[2], w.shape[3]]
+        let strides = c.ints("strides") ?? [1, 1]
+        let dilations = c.ints("dilations") ?? [1, 1]
+        guard kernel == [w.shape[2], w.shape[3]], strides.count == 2, dilations.count == 2,
+              strides.allSatisfy({ $0 > 0 }), dilations.allSatisfy({ $0 > 0 }) else {
+            throw c.invalid("kernel_shape \(kernel), strides \(strides), dilations \(dilations) for weight \(w.shape)")
+        }
+        guard groups > 0, x.shape[1] == w.shape[1] * groups, w.shape[0] % groups == 0 else {
+            throw c.invalid("input channels \(x.shape[1]), weight \(w.shape), group \(groups)")
+        }
+        if let bias, bias.count != w.shape[0] { throw c.invalid("bias has \(bias.count) values for \(w.shape[0]) output channels") }
+        let pads = try pads2D(c, input: [x.shape[2], x.shape[3]], kernel: kernel, strides: strides, dilations: dilations)
+        var g = Conv2DGeometry(batch: x.shape[0], inChannels: x.shape[1], inHeight: x.shape[2], inWidth: x.shape[3],
+                               outChannels: w.shape[0], kernelHeight: kernel[0], kernelWidth: kernel[1])
+        g.strideY = strides[0]; g.strideX = strides[1]
+        g.dilationY = dilations[0]; g.dilationX = dilations[1]
+        g.padTop = pads[0]; g.padLeft = pads[1]; g.padBottom = pads[2]; g.padRight = pads[3]
+        g.groups = groups
+        guard g.outHeight > 0, g.outWidth > 0 else { throw c.invalid("output would be empty for input \(x.shape)") }
+        let wv = weights.floats
+        let geometry = g
+        let op = PlannedOp("Conv", multiplyAdds: g.multiplyAdds, acceptsActivation: true) { epilogue in
+            ConvKernel(Conv2DIm2col(geometry: geometry, weights: wv, bias: bias, epilogue: epilogue))
+        }
+        return .runtime(outputs: [([g.batch, g.outChannels, g.outHeight, g.outWidth], .float32)], op: op)
+    }
+
+    static func maxPool(_ c: NodeContext) throws -> NodeResult {
+        let x = try c.input(0)
+        guard x.shape.count == 4 else { throw c.unsupported("only 2-D pooling (rank-4 input) is supported; got \(x.shape)") }
+        try ShapeOps.requireFloat(c, x)
+        if c.node.outputs.count > 1 && !c.node.outputs[1].isEmpty { throw c.unsupported("the Indices output") }
+        if c.int("storage_order", default: 0) != 0 { throw c.unsupported("storage_order 1") }
+        guard let kernel = c.ints("kernel_shape"), kernel.count == 2 else { throw c.invalid("kernel_shape must have 2 values") }
+        let strides = c.ints("strides") ?? [1, 1]
+        let dilations = c.ints("dilations") ?? [1, 1]
+        guard strides.count == 2, dilations.count == 2, strides.allSatisfy({ $0 > 0 }), dilations.allSatisfy({ $0 > 0 }) else {
+            throw c.invalid("strides \(strides), dilations \(dilations)")
+        }
+        let pads = try pads2D(c, input: [x.shape[2], x.shape[3]], kernel: kernel, strides: strides, dilations: dilations)
+        var g = Pool2DGeometry(planes: x.shape[0] * x.shape[1], inHeight: x.shape[2], inWidth: x.shape[3],
+                               kernelHeight: kernel[0], kernelWidth: kernel[1])
+        g.strideY = strides[0]; g.strideX = strides[1]
+        g.dilationY = dilations[0]; g.dilationX = dilations[1]
+        g.padTop = pads[0]; g.padLeft = pads[1]; g.padBottom = pads[2]; g.padRight = pads[3]
+        g.ceilMode = c.int("ceil_mode", default: 0) == 1
+        guard g.outHeight > 0, g.outWidth > 0 else { throw c.invalid("output would be empty for input \(x.shape)") }
+        let geometry = g
+        return .runtime(outputs: [([x.shape[0], x.shape[1], g.outHeight, g.outWidth], .float32)],
+                        op: PlannedOp("MaxPool") { _ in MaxPoolKernel(geometry) })
+    }
+}
+
+final class ConvKernel: Kernel {
+    let conv: Conv2DIm2col
+    init(_ conv: Conv2DIm2col) { self.conv = conv }
+    func scratchFloats(threads: Int) -> Int { conv.scratchFloatsPerThread * threads }
+    func run(_ io: KernelIO) {
+        conv.run(input: io.input(0), output: io.output(0), scratch: io.scratch, threads: io.threads)
+    }
+}
+
+final class MaxPoolKernel: Kernel {
+    let geometry: Pool2DGeometry
+    init(_ g: Pool2DGeometry) { geometry = g }
+    func run(_ io: KernelIO) {
+        Pool2D.max(geometry, input: io.input(0), output: io.output(0), threads: io.threads)
+    }
+}

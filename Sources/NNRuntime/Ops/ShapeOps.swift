@@ -1,0 +1,280 @@
+import NNTensor
+
+/// Ops that only rearrange or describe data: Shape, Gather, Unsqueeze, Squeeze, Slice, Cast, Constant,
+/// Reshape, Flatten, Identity, Dropout. They fold when their data is constant; the reshaping ones run as a copy.
+enum ShapeOps {
+    static func constant(_ c: NodeContext) throws -> NodeResult {
+        if let t = c.tensor("value") { return .constants([Tensor(onnx: t)]) }
+        if let f = c.float("value_float"), c.node.attributes["value_float"] != nil { return .constants([Tensor(shape: [], values: [f])]) }
+        if let v = c.floats("value_floats") { return .constants([Tensor(shape: [v.count], values: v)]) }
+        if let i = c.int("value_int") { return .constants([Tensor(shape: [], integers: [Int64(i)])]) }
+        if let v = c.ints("value_ints") { return .constants([Tensor(shape: [v.count], integers: v.map(Int64.init))]) }
+        throw c.unsupported("Constant without a tensor, float(s) or int(s) value")
+    }
+
+    static func shape(_ c: NodeContext) throws -> NodeResult {
+        let s = try c.input(0).shape
+        let r = s.count
+        var start = c.int("start", default: 0), end = c.int("end", default: r)
+        if start < 0 { start += r }
+        if end < 0 { end += r }
+        start = min(max(start, 0), r)
+        end = min(max(end, start), r)
+        let dims = s[start..<end].map { Int64($0) }
+        return .constants([Tensor(shape: [dims.count], integers: dims)])
+    }
+
+    static func gather(_ c: NodeContext) throws -> NodeResult {
+        let data = try c.input(0)
+        let indices = try c.constantInput(1)
+        let axis = try c.axis(c.int("axis", default: 0), rank: data.shape.count)
+        let outShape = Array(data.shape[..<axis]) + indices.shape + Array(data.shape[(axis + 1)...])
+        let n = data.shape[axis]
+        let idx = try indices.integers.map { i -> Int in
+            let k = Int(i) < 0 ? Int(i) + n : Int(i)
+            guard k >= 0 && k < n else { throw c.invalid("index \(i) is out of range for axis of size \(n)") }
+            return k
+        }
+        let outer = data.shape[..<axis].reduce(1, *)
+        let inner = data.shape[(axis + 1)...].reduce(1, *)
+        if let t = data.constant {
+            func pick<T>(_ v: [T]) -> [T] {
+                var out: [T] = []
+                out.reserveCapacity(outer * idx.count * inner)
+                for o in 0..<outer { for k in idx { out.append(contentsOf: v[(o * n + k) * inner..<(o * n + k + 1) * inner]) } }
+                return out
+            }
+            switch t.storage {
+            case .float(let v): return .constants([Tensor(shape: outShape, values: pick(v), dtype: t.dtype)])
+            case .int(let v): return .constants([Tensor(shape: outShape, integers: pick(v), dtype: t.dtype)])
+            }
+        }
+        try requireFloat(c, data)
+        let op = PlannedOp("Gather") { _ in GatherKernel(outer: outer, axisLength: n, inner: inner, indices: idx) }
+        return .runtime(outputs: [(outShape, data.dtype)], op: op)
+    }
+
+    /// Axes from the attribute (older opsets) or the second input (opset 13 on).
+    static func axesArgument(_ c: NodeContext, since: Int64) throws -> [Int]? {
+        if c.opset >= since {
+            guard let s = c.optionalInput(1) else { return nil }
+            guard let t = s.constant else { throw c.unsupported("axes must be constant") }
+            return t.integers.map { Int($0) }
+        }
+        return c.ints("axes")
+    }
+
+    static func unsqueeze(_ c: NodeContext) throws -> NodeResult {
+        let data = try c.input(0)
+        guard let axesRaw = try axesArgument(c, since: 13) else { throw c.invalid("no axes") }
+        let rank = data.shape.count + axesRaw.count
+        let axes = try Set(axesRaw.map { try c.axis($0, rank: rank) })
+        guard axes.count == axesRaw.count else { throw c.invalid("repeated axes \(axesRaw)") }
+        var shape: [Int] = []
+        var it = data.shape.makeIterator()
+        for i in 0..<rank { shape.append(axes.contains(i) ? 1 : it.next()!) }
+        return reshape(c, data, to: shape)
+    }
+
+    static func squeeze(_ c: NodeContext) throws -> NodeResult {
+        let data = try c.input(0)
+        let shape: [Int]
+        if let axesRaw = try axesArgument(c, since: 13) {
+            let axes = try Set(axesRaw.map { try c.axis($0, rank: data.shape.count) })
+            for a in axes where data.shape[a] != 1 { throw c.invalid("cannot squeeze axis \(a) of size \(data.shape[a])") }
+            shape = data.shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
+        } else {
+            shape = data.shape.filter { $0 != 1 }
+        }
+        return reshape(c, data, to: shape)
+    }
+
+    static func reshapeOp(_ c: NodeContext) throws -> NodeResult {
+        let data = try c.input(0)
+        let requested: [Int]
+        if c.opset >= 5 {
+            requested = try c.constantInput(1).integers.map { Int($0) }
+        } else {
+            guard let s = c.ints("shape") else { throw c.invalid("no shape") }
+            requested = s
+        }
+        let allowZero = c.int("allowzero", default: 0) == 1
+        var shape = requested
+        var inferred: Int?
+        for (i, d) in requested.enumerated() {
+            if d == 0 && !allowZero {
+                guard i < data.shape.count else { throw c.invalid("0 at axis \(i) beyond the input's rank") }
+                shape[i] = data.shape[i]
+            } else if d == -1 {
+                guard inferred == nil else { throw c.invalid("more than one -1 in \(requested)") }
+                inferred = i
+            } else if d < 0 {
+                throw c.invalid("negative dimension \(d)")
+            }
+        }
+        let total = data.shape.reduce(1, *)
+        if let k = inferred {
+            let known = shape.enumerated().filter { $0.offset != k }.map(\.element).reduce(1, *)
+            guard known > 0, total % known == 0 else { throw c.invalid("cannot reshape \(data.shape) to \(requested)") }
+            shape[k] = total / known
+        }
+        guard shape.reduce(1, *) == total else { throw c.invalid("cannot reshape \(data.shape) to \(requested)") }
+        return reshape(c, data, to: shape)
+    }
+
+    static func flatten(_ c: NodeContext) throws -> NodeResult {
+        let data = try c.input(0)
+        let r = data.shape.count
+        var axis = c.int("axis", default: 1)
+        if axis < 0 { axis += r }
+        guard axis >= 0 && axis <= r else { throw c.invalid("axis out of range") }
+        let shape = [data.shape[..<axis].reduce(1, *), data.shape[axis...].reduce(1, *)]
+        return reshape(c, data, to: shape)
+    }
+
+    static func identity(_ c: NodeContext) throws -> NodeResult {
+        let data = try c.input(0)
+        let result = reshape(c, data, to: data.shape)
+        guard c.op == "Dropout", c.node.outputs.count > 1 else { return result }
+        // Dropout's optional mask output: all true at inference.
+        switch result {
+        case .constants(let t):
+            return .constants(t + [Tensor(shape: data.shape, integers: .init(repeating: 1, count: data.shape.reduce(1, *)), dtype: .bool)])
+        case .runtime:
+            throw c.unsupported("Dropout's mask output")
+        }
+    }
+
+    /// The data under a new shape: folded when constant, otherwise a copy at run time.
+    static func reshape(_ c: NodeContext, _ data: ValueState, to shape: [Int]) -> NodeResult {
+        if let t = data.constant { return .constants([t.reshaped(shape)]) }
+        let n = shape.reduce(1, *)
+        return .runtime(outputs: [(shape, data.dtype)], op: PlannedOp(c.op) { _ in CopyKernel(count: n) })
+    }
+
+    static func cast(_ c: NodeContext) throws -> NodeResult {
+        let data = try c.input(0)
+        guard let code = c.int("to"), let onnxType = ONNXTypeCode(code) else { throw c.unsupported("Cast to type \(c.int("to") ?? -1)") }
+        if let t = data.constant { return .constants([t.cast(to: onnxType)]) }
+        guard data.dtype == .float32 && onnxType == .float32 else {
+            throw c.unsupported("Cast of a run-time \(data.dtype) tensor to \(onnxType)")
+        }
+        return reshape(c, data, to: data.shape)
+    }
+
+    static func slice(_ c: NodeContext) throws -> NodeResult {
+        let data = try c.input(0)
+        let r = data.shape.count
+        var starts: [Int], ends: [Int], axes: [Int]?, steps: [Int]?
+        if c.opset >= 10 {
+            starts = try c.constantInput(1).integers.map { clampInt($0) }
+            ends = try c.constantInput(2).integers.map { clampInt($0) }
+            axes = try c.optionalInput(3).map { _ in try c.constantInput(3).integers.map { Int($0) } }
+            steps = try c.optionalInput(4).map { _ in try c.constantInput(4).integers.map { Int($0) } }
+        } else {
+            guard let s = c.ints("starts"), let e = c.ints("ends") else { throw c.invalid("no starts/ends") }
+            starts = s; ends = e; axes = c.ints("axes"); steps = nil
+        }
+        let ax = try (axes ?? Array(0..<starts.count)).map { try c.axis($0, rank: r) }
+        let st = steps ?? [Int](repeating: 1, count: starts.count)
+        guard ends.count == starts.count, ax.count == starts.count, st.count == starts.count else {
+            throw c.invalid("starts, ends, axes and steps differ in length")
+        }
+        var begin = [Int](repeating: 0, count: r), step = [Int](repeating: 1, count: r), outShape = data.shape
+        for (k, a) in ax.enumerated() {
+            let n = data.shape[a], s = st[k]
+            guard s != 0 else { throw c.invalid("step 0") }
+            var b = starts[k], e = ends[k]
+            if b < 0 { b += n }
+            if e < 0 { e += n }
+            if s > 0 {
+                b = min(max(b, 0), n); e = min(max(e, 0), n)
+                outShape[a] = max(0, (e - b + s - 1) / s)
+            } else {
+                b = min(max(b, -1), n - 1); e = min(max(e, -1), n - 1)
+                outShape[a] = max(0, (b - e + (-s) - 1) / (-s))
+            }
+            begin[a] = b; step[a] = s
+        }
+        let inStrides = Tensor.contiguousStrides(data.shape)
+        let total = outShape.reduce(1, *)
+        // Source index of each output element.
+        func sourceIndices() -> [Int] {
+            var out = [Int](); out.reserveCapacity(total)
+            var idx = [Int](repeating: 0, count: r)
+            for _ in 0..<total {
+                var off = 0
+                for d in 0..<r { off += (begin[d] + idx[d] * step[d]) * inStrides[d] }
+                out.append(off)
+                var d = r - 1
+                while d >= 0 { idx[d] += 1; if idx[d] < outShape[d] { break }; idx[d] = 0; d -= 1 }
+            }
+            return out
+        }
+        if let t = data.constant {
+            let src = sourceIndices()
+            switch t.storage {
+            case .float(let v): return .constants([Tensor(shape: outShape, values: src.map { v[$0] }, dtype: t.dtype)])
+            case .int(let v): return .constants([Tensor(shape: outShape, integers: src.map { v[$0] }, dtype: t.dtype)])
+            }
+        }
+        try requireFloat(c, data)
+        let src = sourceIndices()
+        return .runtime(outputs: [(outShape, data.dtype)], op: PlannedOp("Slice") { _ in IndexCopyKernel(sources: src) })
+    }
+
+    static func clampInt(_ v: Int64) -> Int { Int(max(min(v, Int64(Int32.max)), Int64(Int32.min))) }
+
+    static func requireFloat(_ c: NodeContext, _ s: ValueState) throws {
+        guard s.dtype == .float32 else { throw c.unsupported("run-time \(s.dtype) tensors (only float32 runs; integer tensors must fold)") }
+    }
+}
+
+/// ONNX `TensorProto.DataType` code → our dtype.
+func ONNXTypeCode(_ code: Int) -> DType? {
+    switch code {
+    case 1: return .float32
+    case 2: return .uint8
+    case 3: return .int8
+    case 4: return .uint16
+    case 5: return .int16
+    case 6: return .int32
+    case 7: return .int64
+    case 9: return .bool
+    case 10, 16: return .float16
+    case 11: return .float64
+    case 12: return .uint32
+    case 13: return .uint64
+    default: return nil
+    }
+}
+
+/// Gathers slices along one axis.
+final class GatherKernel: Kernel {
+    let outer: Int, axisLength: Int, inner: Int, indices: [Int]
+    init(outer: Int, axisLength: Int, inner: Int, indices: [Int]) {
+        self.outer = outer; self.axisLength = axisLength; self.inner = inner; self.indices = indices
+    }
+    func run(_ io: KernelIO) {
+        let src = io.input(0)
+        var dst = io.output(0)
+        for o in 0..<outer {
+            for k in indices {
+                dst.update(from: src + (o * axisLength + k) * inner, count: inner)
+                dst += inner
+            }
+        }
+    }
+}
+
+/// Copies elements by a precomputed source index (run-time Slice).
+final class IndexCopyKernel: Kernel {
+    let sources: [Int]
+    init(sources: [Int]) { self.sources = sources }
+    func run(_ io: KernelIO) {
+        let src = io.input(0), dst = io.output(0)
+        sources.withUnsafeBufferPointer { s in
+            for i in 0..<s.count { dst[i] = src[s[i]] }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import NNTensor
+import ONNXFormat
+
+/// A graph planned for fixed input shapes: constants folded, dead nodes dropped, activations fused,
+/// every run-time value assigned a place in one float arena. Immutable and shareable; a ``Session``
+/// owns the arena and runs it.
+public final class Plan: @unchecked Sendable {
+    /// A graph input a caller feeds.
+    public struct Input: Sendable {
+        public let name: String
+        public let shape: [Int]
+        let offset: Int
+    }
+
+    /// A graph output, read from the arena or known at plan time.
+    public struct Output: Sendable {
+        public let name: String
+        public let shape: [Int]
+        public let dtype: DType
+        let offset: Int?
+        let constant: Tensor?
+    }
+
+    /// One kernel call.
+    struct Step {
+        let name: String
+        let opType: String
+        let kernel: Kernel
+        let inputs: [Int]
+        let outputs: [Int]
+        let multiplyAdds: Int
+    }
+
+    public let inputs: [Input]
+    public let outputs: [Output]
+    let steps: [Step]
+    /// Floats of the value region plus the scratch region.
+    public let arenaFloats: Int
+    let scratchOffset: Int
+    /// Threads the kernels split their work over.
+    public let threads: Int
+    public let statistics: PlanStatistics
+
+    init(inputs: [Input], outputs: [Output], steps: [Step], valueFloats: Int, scratchFloats: Int,
+         threads: Int, statistics: PlanStatistics) {
+        self.inputs = inputs
+        self.outputs = outputs
+        self.steps = steps
+        self.scratchOffset = valueFloats
+        self.arenaFloats = valueFloats + scratchFloats
+        self.threads = threads
+        self.statistics = statistics
+    }
+
+    /// Plans `model` for the given input shapes.
+    /// - Parameters:
+    ///   - inputShapes: shapes by input name; inputs not named keep their declared (fixed) shape.
+    ///   - threads: worker threads (default: every core).
+    public convenience init(model: ONNXModel, inputShapes: [String: [Int]] = [:], threads: Int? = nil) throws {
+        let t = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        try self.init(planner: Planner(model: model, inputShapes: inputShapes, threads: t))
+    }
+
+    convenience init(planner: Planner) throws {
+        let p = try planner.plan()
+        self.init(inputs: p.inputs, outputs: p.outputs, steps: p.steps, valueFloats: p.valueFloats,
+                  scratchFloats: p.scratchFloats, threads: planner.threads, statistics: p.statistics)
+    }
+
+    /// Kernel calls per run.
+    public var stepCount: Int { steps.count }
+    /// Op type of each kernel call, in order (a fused Conv+Relu counts as Conv).
+    public var stepOpTypes: [String] { steps.map(\.opType) }
+}
+
+/// Counts that describe a planned graph.
+public struct PlanStatistics: Sendable {
+    /// Node count per op type in the graph as loaded.
+    public var graphOpCounts: [String: Int]
+    /// Elements in all floating-point initializers.
+    public var parameterCount: Int
+    /// Convolutions that run, and their multiply-adds per run.
+    public var convolutionCount: Int
+    public var multiplyAdds: Int
+    /// Nodes removed by folding and dead-code removal, and activations fused into producers.
+    public var foldedNodes: Int
+    public var fusedActivations: Int
+}

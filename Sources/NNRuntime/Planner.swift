@@ -1,0 +1,275 @@
+import NNTensor
+import ONNXFormat
+
+/// Turns a graph into a ``Plan``: shape inference with constant folding, dead-node removal,
+/// activation fusion, then a liveness-based memory plan.
+struct Planner {
+    let model: ONNXModel
+    let inputShapes: [String: [Int]]
+    let threads: Int
+
+    struct Result {
+        var inputs: [Plan.Input]
+        var outputs: [Plan.Output]
+        var steps: [Plan.Step]
+        var valueFloats: Int
+        var scratchFloats: Int
+        var statistics: PlanStatistics
+    }
+
+    /// A node that survived folding.
+    final class Pending {
+        let node: ONNXNode
+        let op: PlannedOp
+        var outputs: [String]
+        var removed = false
+        init(node: ONNXNode, op: PlannedOp) {
+            self.node = node
+            self.op = op
+            self.outputs = node.outputs
+        }
+        var name: String { node.name.isEmpty ? node.outputs.first ?? "?" : node.name }
+    }
+
+    func plan() throws -> Result {
+        let graph = model.graph
+        let opset = model.opsetVersion
+        var states: [String: ValueState] = [:]
+        var parameters = 0
+        for t in graph.initializers {
+            let tensor = Tensor(onnx: t)
+            states[t.name] = ValueState(shape: t.dims, dtype: tensor.dtype, constant: tensor)
+            if tensor.dtype.isFloatingPoint { parameters += t.elementCount }
+        }
+
+        // Feed inputs: shapes from the caller or the declaration.
+        var feedNames: [String] = []
+        for info in graph.feedInputs {
+            let shape: [Int]
+            if let given = inputShapes[info.name] {
+                if let declared = info.shape {
+                    guard declared.count == given.count else {
+                        throw RuntimeError.badInput(name: info.name, detail: "rank \(given.count) given, the model declares \(declared)")
+                    }
+                    for (d, g) in zip(declared, given) {
+                        if case .fixed(let n) = d, n > 0, n != g, !isSpatialOverride(declared, given) {
+                            throw RuntimeError.badInput(name: info.name, detail: "shape \(given) conflicts with the declared \(declared)")
+                        }
+                    }
+                }
+                shape = given
+            } else if let declared = info.shape {
+                shape = try declared.map { d -> Int in
+                    guard case .fixed(let n) = d, n > 0 else {
+                        throw RuntimeError.badInput(name: info.name, detail: "dimension '\(d)' is not fixed: give the input shape")
+                    }
+                    return n
+                }
+            } else {
+                throw RuntimeError.badInput(name: info.name, detail: "no declared shape: give the input shape")
+            }
+            guard shape.allSatisfy({ $0 > 0 }), shape.reduce(1, *) <= 1 << 31 else {
+                throw RuntimeError.badInput(name: info.name, detail: "invalid shape \(shape)")
+            }
+            if let type = info.elementType, type != .float {
+                throw RuntimeError.badInput(name: info.name, detail: "inputs of type \(type) are not supported (float32 only)")
+            }
+            states[info.name] = ValueState(shape: shape, dtype: .float32, constant: nil)
+            feedNames.append(info.name)
+        }
+        for name in inputShapes.keys where !feedNames.contains(name) {
+            throw RuntimeError.badInput(name: name, detail: "the model has no such input (inputs: \(feedNames.joined(separator: ", ")))")
+        }
+
+        // Shape inference and folding, in dependency order.
+        var pending: [Pending] = []
+        for node in try topologicalOrder(graph, defined: Set(states.keys)) {
+            let inputs = node.inputs.map { $0.isEmpty ? nil : states[$0] }
+            let context = NodeContext(node: node, opset: opset, inputs: inputs)
+            switch try Operators.plan(context) {
+            case .constants(let tensors):
+                for (name, t) in zip(node.outputs, tensors) where !name.isEmpty {
+                    states[name] = ValueState(shape: t.shape, dtype: t.dtype, constant: t)
+                }
+            case let .runtime(outputs, op):
+                for (name, o) in zip(node.outputs, outputs) where !name.isEmpty {
+                    states[name] = ValueState(shape: o.shape, dtype: o.dtype, constant: nil)
+                }
+                pending.append(Pending(node: node, op: op))
+            }
+        }
+        let outputNames = graph.outputs.map(\.name)
+        for name in outputNames where states[name] == nil {
+            throw RuntimeError.invalidGraph("output '\(name)' is never produced")
+        }
+
+        // Dead-node removal: keep what the outputs need.
+        var needed = Set(outputNames)
+        for p in pending.reversed() {
+            if p.outputs.contains(where: needed.contains) {
+                for i in p.node.inputs where !i.isEmpty && states[i]?.constant == nil { needed.insert(i) }
+            } else {
+                p.removed = true
+            }
+        }
+        var live = pending.filter { !$0.removed }
+
+        // Activation fusion: Conv → Relu / Clip becomes one kernel when nothing else reads the Conv's output.
+        var consumers: [String: Int] = [:]
+        for p in live { for i in p.node.inputs where !i.isEmpty { consumers[i, default: 0] += 1 } }
+        for o in outputNames { consumers[o, default: 0] += 1 }
+        var producer: [String: Pending] = [:]
+        var fused = 0
+        for p in live {
+            if let epilogue = p.op.asEpilogue, let source = producer[p.node.inputs[0]],
+               source.op.acceptsActivation, source.op.epilogue == .none, consumers[p.node.inputs[0]] == 1 {
+                source.op.epilogue = epilogue
+                source.outputs[0] = p.outputs[0]
+                producer[p.outputs[0]] = source
+                p.removed = true
+                fused += 1
+                continue
+            }
+            for o in p.outputs where !o.isEmpty { producer[o] = p }
+        }
+        live = live.filter { !$0.removed }
+
+        // Memory plan: each value gets arena space from its definition to its last use.
+        var lastUse: [String: Int] = [:]
+        for (i, p) in live.enumerated() { for n in p.node.inputs where !n.isEmpty { lastUse[n] = i } }
+        for o in outputNames { lastUse[o] = Int.max }
+        var arena = ArenaAllocator()
+        var offsets: [String: Int] = [:]
+        for name in feedNames {
+            offsets[name] = arena.allocate(states[name]!.shape.reduce(1, *))
+        }
+        var steps: [Plan.Step] = []
+        var scratch = 0
+        var convolutions = 0, multiplyAdds = 0
+        for (i, p) in live.enumerated() {
+            for o in p.outputs where !o.isEmpty {
+                offsets[o] = arena.allocate(states[o]!.shape.reduce(1, *))
+            }
+            let kernel = p.op.build()
+            scratch = max(scratch, kernel.scratchFloats(threads: threads))
+            let inOffsets = p.node.inputs.map { n -> Int in
+                guard !n.isEmpty, states[n]?.constant == nil else { return -1 }
+                return offsets[n]!
+            }
+            steps.append(Plan.Step(name: p.name, opType: p.op.opType, kernel: kernel, inputs: inOffsets,
+                                   outputs: p.outputs.map { offsets[$0] ?? -1 }, multiplyAdds: p.op.multiplyAdds))
+            if p.op.opType == "Conv" { convolutions += 1; multiplyAdds += p.op.multiplyAdds }
+            // Release what this step was the last to read, and outputs nobody reads.
+            var released = Set<String>()
+            for n in p.node.inputs + p.outputs where !n.isEmpty && states[n]?.constant == nil && !released.contains(n) {
+                if (lastUse[n] ?? i) <= i, let off = offsets[n] {
+                    arena.release(off, states[n]!.shape.reduce(1, *))
+                    released.insert(n)
+                }
+            }
+        }
+
+        let inputs = feedNames.map { Plan.Input(name: $0, shape: states[$0]!.shape, offset: offsets[$0]!) }
+        let outputs = outputNames.map { name -> Plan.Output in
+            let s = states[name]!
+            return Plan.Output(name: name, shape: s.shape, dtype: s.dtype, offset: offsets[name], constant: s.constant)
+        }
+        var histogram: [String: Int] = [:]
+        for n in graph.nodes { histogram[n.opType, default: 0] += 1 }
+        let statistics = PlanStatistics(graphOpCounts: histogram, parameterCount: parameters,
+                                        convolutionCount: convolutions, multiplyAdds: multiplyAdds,
+                                        foldedNodes: graph.nodes.count - pending.count + pending.filter { $0.removed }.count - fused,
+                                        fusedActivations: fused)
+        return Result(inputs: inputs, outputs: outputs, steps: steps, valueFloats: arena.size,
+                      scratchFloats: scratch, statistics: statistics)
+    }
+
+    /// An NCHW input whose batch and channels match and whose spatial size is overridden.
+    private func isSpatialOverride(_ declared: [ONNXDimension], _ given: [Int]) -> Bool {
+        guard declared.count == 4 else { return false }
+        for i in 0..<2 {
+            if case .fixed(let n) = declared[i], n != given[i] { return false }
+        }
+        return true
+    }
+
+    /// Nodes in an order where every input is defined first (Kahn's algorithm, stable).
+    private func topologicalOrder(_ graph: ONNXGraph, defined: Set<String>) throws -> [ONNXNode] {
+        var available = defined
+        var remaining = graph.nodes
+        var order: [ONNXNode] = []
+        order.reserveCapacity(remaining.count)
+        var produced = Set<String>()
+        for n in graph.nodes { for o in n.outputs where !o.isEmpty {
+            guard !produced.contains(o), !defined.contains(o) else {
+                throw RuntimeError.invalidGraph("value '\(o)' is defined twice")
+            }
+            produced.insert(o)
+        } }
+        while !remaining.isEmpty {
+            var next: [ONNXNode] = []
+            let before = order.count
+            for n in remaining {
+                if n.inputs.allSatisfy({ $0.isEmpty || available.contains($0) }) {
+                    order.append(n)
+                    for o in n.outputs where !o.isEmpty { available.insert(o) }
+                } else {
+                    next.append(n)
+                }
+            }
+            if order.count == before {
+                let n = next[0]
+                let missing = n.inputs.first { !$0.isEmpty && !available.contains($0) } ?? "?"
+                let reason = produced.contains(missing) ? "a cycle" : "an undefined value"
+                throw RuntimeError.invalidGraph("node '\(n.name)' (\(n.opType)) reads '\(missing)', \(reason)")
+            }
+            remaining = next
+        }
+        return order
+    }
+}
+
+/// Best-fit allocation of float ranges in a growing arena, 64-byte aligned.
+struct ArenaAllocator {
+    private(set) var size = 0
+    /// Free blocks, sorted by offset, never adjacent.
+    private var free: [(offset: Int, size: Int)] = []
+
+    static func rounded(_ n: Int) -> Int { (max(n, 1) + 15) & ~15 }
+
+    mutating func allocate(_ count: Int) -> Int {
+        let n = Self.rounded(count)
+        var best: Int?
+        for (i, b) in free.enumerated() where b.size >= n {
+            if best == nil || b.size < free[best!].size { best = i }
+        }
+        if let i = best {
+            let off = free[i].offset
+            if free[i].size == n { free.remove(at: i) } else { free[i] = (off + n, free[i].size - n) }
+            return off
+        }
+        // Grow: reuse a free block that ends the arena.
+        if let last = free.last, last.offset + last.size == size {
+            free.removeLast()
+            size = last.offset + n
+            return last.offset
+        }
+        let off = size
+        size += n
+        return off
+    }
+
+    mutating func release(_ offset: Int, _ count: Int) {
+        let n = Self.rounded(count)
+        let i = free.firstIndex { $0.offset > offset } ?? free.count
+        free.insert((offset, n), at: i)
+        if i + 1 < free.count, free[i].offset + free[i].size == free[i + 1].offset {
+            free[i].size += free[i + 1].size
+            free.remove(at: i + 1)
+        }
+        if i > 0, free[i - 1].offset + free[i - 1].size == free[i].offset {
+            free[i - 1].size += free[i].size
+            free.remove(at: i)
+        }
+    }
+}

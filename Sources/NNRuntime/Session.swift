@@ -1,0 +1,79 @@
+import Foundation
+import NNTensor
+
+/// Runs a ``Plan``. Owns the arena every value lives in, allocated once; a run allocates only its
+/// result tensors. One session runs one inference at a time; use one session per concurrent caller.
+public final class Session {
+    public let plan: Plan
+    private let arena: UnsafeMutablePointer<Float>
+
+    public init(plan: Plan) {
+        self.plan = plan
+        arena = .allocate(capacity: max(plan.arenaFloats, 1))
+        arena.initialize(repeating: 0, count: max(plan.arenaFloats, 1))
+        // Kernels call sgemm from several threads at once; each call stays single-threaded.
+        BLAS.setThreads(1)
+    }
+
+    deinit { arena.deallocate() }
+
+    /// Runs the plan on named float32 inputs; returns every graph output by name.
+    public func run(_ feeds: [String: Tensor]) throws -> [String: Tensor] {
+        for input in plan.inputs {
+            guard let t = feeds[input.name] else { throw RuntimeError.badInput(name: input.name, detail: "not given") }
+            guard t.shape == input.shape else {
+                throw RuntimeError.badInput(name: input.name, detail: "shape \(t.shape) differs from the planned \(input.shape)")
+            }
+            t.floats.withUnsafeBufferPointer { (arena + input.offset).update(from: $0.baseAddress!, count: $0.count) }
+        }
+        execute(timings: nil)
+        var result: [String: Tensor] = [:]
+        for output in plan.outputs { result[output.name] = read(output) }
+        return result
+    }
+
+    /// Runs a single-input plan; returns the outputs in graph order.
+    public func run(_ input: Tensor) throws -> [Tensor] {
+        guard plan.inputs.count == 1 else {
+            throw RuntimeError.badInput(name: plan.inputs.map(\.name).joined(separator: ", "), detail: "the graph has \(plan.inputs.count) inputs")
+        }
+        let named = try run([plan.inputs[0].name: input])
+        return plan.outputs.map { named[$0.name]! }
+    }
+
+    /// Runs with inputs already in place (see ``inputBuffer(_:)``), timing each step when `timings`
+    /// is given (seconds, accumulated per step index).
+    public func execute(timings: UnsafeMutablePointer<Double>?) {
+        let scratch = arena + plan.scratchOffset
+        for (i, step) in plan.steps.enumerated() {
+            let io = KernelIO(arena: arena, inputs: step.inputs, outputs: step.outputs, scratch: scratch, threads: plan.threads)
+            if let timings {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                step.kernel.run(io)
+                timings[i] += Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+            } else {
+                step.kernel.run(io)
+            }
+        }
+    }
+
+    /// The arena region of input `index`, to fill in place before ``execute(timings:)``.
+    public func inputBuffer(_ index: Int) -> UnsafeMutableBufferPointer<Float> {
+        let i = plan.inputs[index]
+        return UnsafeMutableBufferPointer(start: arena + i.offset, count: i.shape.reduce(1, *))
+    }
+
+    /// Output `index` after ``execute(timings:)``.
+    public func output(_ index: Int) -> Tensor { read(plan.outputs[index]) }
+
+    private func read(_ output: Plan.Output) -> Tensor {
+        if let c = output.constant { return c }
+        let n = output.shape.reduce(1, *)
+        return Tensor(shape: output.shape, values: Array(UnsafeBufferPointer(start: arena + output.offset!, count: n)))
+    }
+
+    /// Per-step descriptions, aligned with ``execute(timings:)``'s timing slots.
+    public var stepDescriptions: [(name: String, opType: String, multiplyAdds: Int)] {
+        plan.steps.map { ($0.name, $0.opType, $0.multiplyAdds) }
+    }
+}

@@ -1,0 +1,232 @@
+import CBLAS
+
+/// The geometry of a 2-D convolution over NCHW tensors.
+public struct Conv2DGeometry: Sendable, Equatable {
+    public var batch: Int
+    public var inChannels: Int, inHeight: Int, inWidth: Int
+    public var outChannels: Int
+    public var kernelHeight: Int, kernelWidth: Int
+    public var strideY: Int = 1, strideX: Int = 1
+    public var dilationY: Int = 1, dilationX: Int = 1
+    /// Zero padding before (top/left) and after (bottom/right).
+    public var padTop: Int = 0, padLeft: Int = 0, padBottom: Int = 0, padRight: Int = 0
+    public var groups: Int = 1
+
+    public init(batch: Int, inChannels: Int, inHeight: Int, inWidth: Int, outChannels: Int,
+                kernelHeight: Int, kernelWidth: Int) {
+        self.batch = batch
+        self.inChannels = inChannels
+        self.inHeight = inHeight
+        self.inWidth = inWidth
+        self.outChannels = outChannels
+        self.kernelHeight = kernelHeight
+        self.kernelWidth = kernelWidth
+    }
+
+    public var outHeight: Int { (inHeight + padTop + padBottom - dilationY * (kernelHeight - 1) - 1) / strideY + 1 }
+    public var outWidth: Int { (inWidth + padLeft + padRight - dilationX * (kernelWidth - 1) - 1) / strideX + 1 }
+
+    /// Rows of one group's im2col matrix: (C/groups)·kh·kw.
+    public var patchSize: Int { inChannels / groups * kernelHeight * kernelWidth }
+    /// Multiply-adds for the whole convolution.
+    public var multiplyAdds: Int { batch * outChannels * outHeight * outWidth * patchSize }
+
+    /// True when the convolution reads each input pixel once per output pixel: 1×1, stride 1, no padding.
+    public var isPointwise: Bool {
+        kernelHeight == 1 && kernelWidth == 1 && strideY == 1 && strideX == 1
+            && padTop == 0 && padLeft == 0 && padBottom == 0 && padRight == 0
+    }
+}
+
+/// What a convolution does to its output before storing it.
+public enum ConvEpilogue: Sendable, Equatable {
+    case none
+    case relu
+    case clip(min: Float, max: Float)
+}
+
+/// Convolution as matrix multiplication: `im2col` into a bounded per-thread scratch, then `cblas_sgemm`.
+///
+/// The output columns (pixels) are cut into tiles of at most ``maxScratchFloats`` im2col elements, so
+/// scratch stays small whatever the image size. A 1×1 stride-1 convolution multiplies the input in
+/// place (no scratch). Bias and the activation are applied to each tile while it is still in cache.
+/// This is the reference path that faster convolution algorithms are tested against.
+public final class Conv2DIm2col: @unchecked Sendable {
+    public let geometry: Conv2DGeometry
+    public let epilogue: ConvEpilogue
+    /// Largest im2col tile per thread, in floats (1 MiB).
+    public static let maxScratchFloats = 1 << 18
+
+    private let weights: UnsafeMutablePointer<Float>  // [outChannels][patchSize]
+    private let bias: UnsafeMutablePointer<Float>     // [outChannels]
+    /// Output pixels per tile.
+    public let tileColumns: Int
+
+    /// - Parameters:
+    ///   - weights: `outChannels × (inChannels/groups) × kh × kw` floats, ONNX's layout.
+    ///   - bias: `outChannels` floats, or nil for none.
+    public init(geometry g: Conv2DGeometry, weights w: [Float], bias b: [Float]?, epilogue: ConvEpilogue = .none) {
+        precondition(w.count == g.outChannels * g.patchSize, "Conv2DIm2col: weight count")
+        precondition(g.inChannels % g.groups == 0 && g.outChannels % g.groups == 0)
+        geometry = g
+        self.epilogue = epilogue
+        weights = .allocate(capacity: w.count)
+        weights.initialize(from: w, count: w.count)
+        bias = .allocate(capacity: g.outChannels)
+        if let b { bias.initialize(from: b, count: g.outChannels) } else { bias.initialize(repeating: 0, count: g.outChannels) }
+        let pixels = g.outHeight * g.outWidth
+        var cols = max(Self.maxScratchFloats / max(g.patchSize, 1), 64)
+        cols = cols / 16 * 16
+        tileColumns = max(1, min(pixels, cols))
+    }
+
+    deinit {
+        weights.deallocate()
+        bias.deallocate()
+    }
+
+    /// Scratch floats needed by each thread (0 for a pointwise convolution).
+    public var scratchFloatsPerThread: Int { geometry.isPointwise ? 0 : geometry.patchSize * tileColumns }
+
+    /// Runs the convolution.
+    /// - Parameters:
+    ///   - input: `batch × inChannels × inHeight × inWidth`.
+    ///   - output: `batch × outChannels × outHeight × outWidth`; must not overlap `input`.
+    ///   - scratch: `threads × scratchFloatsPerThread` floats.
+    public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                    scratch: UnsafeMutablePointer<Float>?, threads: Int) {
+        let g = geometry
+        let pixels = g.outHeight * g.outWidth
+        let tiles = (pixels + tileColumns - 1) / tileColumns
+        let jobs = g.batch * g.groups * tiles
+        let workers = min(max(threads, 1), jobs)
+        let perThread = scratchFloatsPerThread
+        Parallel.forRanges(jobs, threads: workers) { worker, range in
+            let col = scratch.map { $0 + worker * perThread }
+            for job in range {
+                let tile = job % tiles
+                let group = (job / tiles) % g.groups
+                let n = job / (tiles * g.groups)
+                self.runTile(n: n, group: group, tile: tile, input: input, output: output, scratch: col)
+            }
+        }
+    }
+
+    @inline(__always)
+    private func runTile(n: Int, group: Int, tile: Int, input: UnsafePointer<Float>,
+                         output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?) {
+        let g = geometry
+        let pixels = g.outHeight * g.outWidth
+        let c0 = tile * tileColumns
+        let cols = min(tileColumns, pixels - c0)
+        let cinG = g.inChannels / g.groups, coutG = g.outChannels / g.groups
+        let K = g.patchSize
+        let image = input + (n * g.inChannels + group * cinG) * g.inHeight * g.inWidth
+        let out = output + (n * g.outChannels + group * coutG) * pixels + c0
+        let w = weights + group * coutG * K
+
+        let b: UnsafePointer<Float>, ldb: Int
+        if g.isPointwise {
+            b = UnsafePointer(image + c0)
+            ldb = pixels
+        } else {
+            im2col(image, into: scratch!, firstPixel: c0, count: cols)
+            b = UnsafePointer(scratch!)
+            ldb = cols
+        }
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(coutG), Int32(cols), Int32(K),
+                    1, w, Int32(K), b, Int32(ldb), 0, out, Int32(pixels))
+        applyEpilogue(out, rows: coutG, cols: cols, rowStride: pixels, bias: bias + group * coutG)
+    }
+
+    /// Fills `cols` columns of the im2col matrix (rows: channel, ky, kx) for output pixels starting at `firstPixel`.
+    private func im2col(_ image: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, firstPixel: Int, count cols: Int) {
+        let g = geometry
+        let cinG = g.inChannels / g.groups
+        let H = g.inHeight, W = g.inWidth, OW = g.outWidth
+        var row = dst
+        for c in 0..<cinG {
+            let plane = image + c * H * W
+            for ky in 0..<g.kernelHeight {
+                for kx in 0..<g.kernelWidth {
+                    var j = 0
+                    var p = firstPixel
+                    while j < cols {
+                        let oy = p / OW, ox0 = p % OW
+                        let run = min(OW - ox0, cols - j)
+                        let iy = oy * g.strideY - g.padTop + ky * g.dilationY
+                        let d = row + j
+                        if iy < 0 || iy >= H {
+                            d.initialize(repeating: 0, count: run)
+                        } else {
+                            let src = plane + iy * W
+                            let xOff = kx * g.dilationX - g.padLeft
+                            if g.strideX == 1 {
+                                // ix = ox + xOff; valid for ox in [-xOff, W - xOff)
+                                let lo = min(max(-xOff, ox0), ox0 + run), hi = max(min(W - xOff, ox0 + run), lo)
+                                if lo > ox0 { d.initialize(repeating: 0, count: lo - ox0) }
+                                if hi > lo { (d + (lo - ox0)).initialize(from: src + lo + xOff, count: hi - lo) }
+                                if ox0 + run > hi { (d + (hi - ox0)).initialize(repeating: 0, count: ox0 + run - hi) }
+                            } else {
+                                for t in 0..<run {
+                                    let ix = (ox0 + t) * g.strideX + xOff
+                                    d[t] = ix >= 0 && ix < W ? src[ix] : 0
+                                }
+                            }
+                        }
+                        j += run
+                        p += run
+                    }
+                    row += cols
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private func applyEpilogue(_ out: UnsafeMutablePointer<Float>, rows: Int, cols: Int, rowStride: Int,
+                               bias: UnsafePointer<Float>) {
+        switch epilogue {
+        case .none: ConvEpilogueKernel.biasClamp(out, rows: rows, cols: cols, rowStride: rowStride, bias: bias,
+                                                 lo: -.infinity, hi: .infinity)
+        case .relu: ConvEpilogueKernel.biasClamp(out, rows: rows, cols: cols, rowStride: rowStride, bias: bias,
+                                                 lo: 0, hi: .infinity)
+        case let .clip(lo, hi): ConvEpilogueKernel.biasClamp(out, rows: rows, cols: cols, rowStride: rowStride,
+                                                             bias: bias, lo: lo, hi: hi)
+        }
+    }
+}
+
+/// Bias and activation applied in place to a block of output rows.
+enum ConvEpilogueKernel {
+    @inline(__always)
+    static func biasClamp(_ out: UnsafeMutablePointer<Float>, rows: Int, cols: Int, rowStride: Int,
+                          bias: UnsafePointer<Float>, lo: Float, hi: Float) {
+        let vlo = SIMD8<Float>(repeating: lo), vhi = SIMD8<Float>(repeating: hi)
+        for r in 0..<rows {
+            let p = out + r * rowStride
+            let b = bias[r]
+            let vb = SIMD8<Float>(repeating: b)
+            var i = 0
+            while i + 8 <= cols {
+                let raw = UnsafeMutableRawPointer(p + i)
+                let v = (raw.loadUnaligned(as: SIMD8<Float>.self) + vb).clamped(lowerBound: vlo, upperBound: vhi)
+                raw.storeBytes(of: v, as: SIMD8<Float>.self)
+                i += 8
+            }
+            while i < cols {
+                p[i] = min(max(p[i] + b, lo), hi)
+                i += 1
+            }
+        }
+    }
+}
+
+/// Process-wide OpenBLAS settings.
+public enum BLAS {
+    /// Sets OpenBLAS's own thread count. The engine splits convolutions itself and calls sgemm from
+    /// several threads at once, so it runs OpenBLAS single-threaded.
+    public static func setThreads(_ n: Int) {
+        openblas_set_num_threads(Int32(max(n, 1)))
+    }
+}

@@ -1,0 +1,36 @@
+import Dispatch
+
+/// Splits work across threads. The engine owns its threads: kernels never start their own.
+public enum Parallel {
+    /// Runs `body(i)` for every `i` in `0..<count`, using up to `threads` threads.
+    /// Iterations are dealt out in contiguous blocks, so neighbouring work stays on one thread.
+    @inlinable
+    public static func forEach(_ count: Int, threads: Int, _ body: (Int) -> Void) {
+        let workers = min(max(threads, 1), count)
+        if workers <= 1 {
+            for i in 0..<count { body(i) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let lo = count * w / workers, hi = count * (w + 1) / workers
+                for i in lo..<hi { body(i) }
+            }
+        }
+    }
+
+    /// Runs `body(worker, range)` once per worker over a split of `0..<count` into contiguous ranges.
+    @inlinable
+    public static func forRanges(_ count: Int, threads: Int, _ body: (Int, Range<Int>) -> Void) {
+        let workers = min(max(threads, 1), count)
+        if workers <= 1 {
+            if count > 0 { body(0, 0..<count) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                body(w, (count * w / workers)..<(count * (w + 1) / workers))
+            }
+        }
+    }
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Everything a fresh Debian machine with Swift needs: the C libraries and the default model.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+for pkg in libopenblas-dev libpng-dev libjpeg-dev pkg-config; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+Tools/fetch-weights.sh
