@@ -15,6 +15,7 @@ struct NodeContext {
     let opset: Int64
     /// States of the node's inputs, in order; nil for an omitted optional input.
     let inputs: [ValueState?]
+    let options: PlanOptions
 
     var op: String { node.opType }
     var name: String { node.name.isEmpty ? node.outputs.first ?? "?" : node.name }

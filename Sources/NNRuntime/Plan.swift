@@ -57,9 +57,11 @@ public final class Plan: @unchecked Sendable {
     /// - Parameters:
     ///   - inputShapes: shapes by input name; inputs not named keep their declared (fixed) shape.
     ///   - threads: worker threads (default: every core).
-    public convenience init(model: ONNXModel, inputShapes: [String: [Int]] = [:], threads: Int? = nil) throws {
+    ///   - options: algorithm choices (the default picks the fastest kernels).
+    public convenience init(model: ONNXModel, inputShapes: [String: [Int]] = [:], threads: Int? = nil,
+                            options: PlanOptions = PlanOptions()) throws {
         let t = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
-        try self.init(planner: Planner(model: model, inputShapes: inputShapes, threads: t))
+        try self.init(planner: Planner(model: model, inputShapes: inputShapes, threads: t, options: options))
     }
 
     convenience init(planner: Planner) throws {
@@ -72,6 +74,22 @@ public final class Plan: @unchecked Sendable {
     public var stepCount: Int { steps.count }
     /// Op type of each kernel call, in order (a fused Conv+Relu counts as Conv).
     public var stepOpTypes: [String] { steps.map(\.opType) }
+}
+
+/// Choices a caller can make about how a graph is planned.
+public struct PlanOptions: Sendable {
+    public enum Convolution: Sendable {
+        /// The fastest kernel for each convolution's shape.
+        case automatic
+        /// im2col + sgemm everywhere: the reference path the fast kernels are tested against.
+        case im2col
+    }
+
+    public var convolution: Convolution
+
+    public init(convolution: Convolution = .automatic) {
+        self.convolution = convolution
+    }
 }
 
 /// Counts that describe a planned graph.

@@ -7,6 +7,7 @@ struct Planner {
     let model: ONNXModel
     let inputShapes: [String: [Int]]
     let threads: Int
+    let options: PlanOptions
 
     struct Result {
         var inputs: [Plan.Input]
@@ -85,7 +86,7 @@ struct Planner {
         var pending: [Pending] = []
         for node in try topologicalOrder(graph, defined: Set(states.keys)) {
             let inputs = node.inputs.map { $0.isEmpty ? nil : states[$0] }
-            let context = NodeContext(node: node, opset: opset, inputs: inputs)
+            let context = NodeContext(node: node, opset: opset, inputs: inputs, options: options)
             switch try Operators.plan(context) {
             case .constants(let tensors):
                 for (name, t) in zip(node.outputs, tensors) where !name.isEmpty {

@@ -68,5 +68,12 @@ struct Bench: ParsableCommand {
             print(String(format: "%@ %5d %8.2f %6.1f %@", kind.padding(toLength: 14, withPad: " ", startingAt: 0),
                          e.count, ms, 100 * ms / (total / Double(runs)), gflops))
         }
+        print("slowest steps  ms/run   GFLOP/s  node")
+        let order = steps.indices.sorted { timings[$0] > timings[$1] }
+        for i in order.prefix(12) {
+            let ms = timings[i] * 1000 / Double(runs)
+            let gflops = steps[i].multiplyAdds > 0 ? String(format: "%9.1f", 2 * Double(steps[i].multiplyAdds) / (ms / 1000) / 1e9) : "        -"
+            print(String(format: "  %-10@ %7.2f %@  %@", steps[i].opType, ms, gflops, steps[i].name))
+        }
     }
 }

@@ -58,8 +58,10 @@ enum ConvOps {
         guard g.outHeight > 0, g.outWidth > 0 else { throw c.invalid("output would be empty for input \(x.shape)") }
         let wv = weights.floats
         let geometry = g
-        let op = PlannedOp("Conv", multiplyAdds: g.multiplyAdds, acceptsActivation: true) { epilogue in
-            ConvKernel(Conv2DIm2col(geometry: geometry, weights: wv, bias: bias, epilogue: epilogue))
+        let direct = c.options.convolution == .automatic && Conv2DDirect.supports(g)
+        let op = PlannedOp("Conv", multiplyAdds: g.multiplyAdds, acceptsActivation: true) { epilogue -> Kernel in
+            if direct { return DirectConvKernel(Conv2DDirect(geometry: geometry, weights: wv, bias: bias, epilogue: epilogue)) }
+            return ConvKernel(Conv2DIm2col(geometry: geometry, weights: wv, bias: bias, epilogue: epilogue))
         }
         return .runtime(outputs: [([g.batch, g.outChannels, g.outHeight, g.outWidth], .float32)], op: op)
     }
@@ -94,6 +96,15 @@ final class ConvKernel: Kernel {
     let conv: Conv2DIm2col
     init(_ conv: Conv2DIm2col) { self.conv = conv }
     func scratchFloats(threads: Int) -> Int { conv.scratchFloatsPerThread * threads }
+    func run(_ io: KernelIO) {
+        conv.run(input: io.input(0), output: io.output(0), scratch: io.scratch, threads: io.threads)
+    }
+}
+
+final class DirectConvKernel: Kernel {
+    let conv: Conv2DDirect
+    init(_ conv: Conv2DDirect) { self.conv = conv }
+    func scratchFloats(threads: Int) -> Int { conv.scratchFloats(threads: threads) }
     func run(_ io: KernelIO) {
         conv.run(input: io.input(0), output: io.output(0), scratch: io.scratch, threads: io.threads)
     }

@@ -1,0 +1,231 @@
+/// Direct convolution for stride-1, ungrouped kernels (3×3, dilated or not), without im2col.
+///
+/// The input is copied, one band of rows at a time, into a zero-bordered scratch so that the inner
+/// loop needs no bounds checks. Each register tile computes 4 output channels × 24 pixels: per
+/// kernel tap it loads three 8-float input vectors, broadcasts four weights and issues twelve FMAs,
+/// with the twelve accumulators held in registers. Input channels are taken 16 at a time and every
+/// block of output channels runs over that chunk before the next, so the chunk's input patch is
+/// read from L1. Weights are packed once, four output channels interleaved, so the broadcasts read
+/// consecutive floats.
+public final class Conv2DDirect: @unchecked Sendable {
+    public let geometry: Conv2DGeometry
+    public let epilogue: ConvEpilogue
+
+    static let rowsPerTile = 4
+    static let pixelsPerTile = 24
+
+    private let packed: UnsafeMutablePointer<Float>  // [blocks][Cin][kh][kw][4]
+    private let bias: UnsafeMutablePointer<Float>    // [blocks * 4]
+    private let blocks: Int
+    /// Width of a padded input row, with slack so the last tile can read past the image.
+    let paddedWidth: Int
+    /// Output rows computed per band.
+    public let bandRows: Int
+
+    /// Scratch budget for one band of padded input, in floats (8 MiB).
+    static let maxScratchFloats = 1 << 21
+
+    /// Whether this kernel handles `g`: stride 1, one group, a window larger than 1×1, and at least
+    /// four output channels (fewer would leave most of each register tile idle; sgemm does those better).
+    public static func supports(_ g: Conv2DGeometry) -> Bool {
+        g.strideY == 1 && g.strideX == 1 && g.groups == 1 && g.kernelHeight * g.kernelWidth > 1
+            && g.outChannels >= rowsPerTile
+    }
+
+    public init(geometry g: Conv2DGeometry, weights w: [Float], bias b: [Float]?, epilogue: ConvEpilogue = .none) {
+        precondition(Self.supports(g))
+        precondition(w.count == g.outChannels * g.patchSize)
+        geometry = g
+        self.epilogue = epilogue
+        let R = Self.rowsPerTile
+        blocks = (g.outChannels + R - 1) / R
+        let taps = g.inChannels * g.kernelHeight * g.kernelWidth
+        packed = .allocate(capacity: blocks * taps * R)
+        packed.initialize(repeating: 0, count: blocks * taps * R)
+        for co in 0..<g.outChannels {
+            let (blk, r) = (co / R, co % R)
+            for t in 0..<taps { packed[(blk * taps + t) * R + r] = w[co * taps + t] }
+        }
+        bias = .allocate(capacity: blocks * R)
+        bias.initialize(repeating: 0, count: blocks * R)
+        if let b { for co in 0..<g.outChannels { bias[co] = b[co] } }
+        let ow = g.outWidth
+        let tilesPerRow = (ow + Self.pixelsPerTile - 1) / Self.pixelsPerTile
+        paddedWidth = max(g.inWidth + g.padLeft + g.padRight, tilesPerRow * Self.pixelsPerTile + (g.kernelWidth - 1) * g.dilationX) + 8
+        let halo = (g.kernelHeight - 1) * g.dilationY
+        let rowsFit = Self.maxScratchFloats / max(g.inChannels * paddedWidth, 1) - halo
+        bandRows = max(1, min(g.outHeight, rowsFit))
+    }
+
+    deinit {
+        packed.deallocate()
+        bias.deallocate()
+    }
+
+    /// Input channels accumulated per pass over the output channels (their patch fits in L1).
+    static let channelsPerChunk = 16
+    /// Floats of one band of padded input.
+    var bandFloats: Int {
+        geometry.inChannels * (bandRows + (geometry.kernelHeight - 1) * geometry.dilationY) * paddedWidth
+    }
+    /// Floats of one thread's accumulator tile: every output channel × 24 pixels.
+    var tileFloats: Int { blocks * Self.rowsPerTile * Self.pixelsPerTile }
+
+    /// Scratch floats needed with `threads` threads: the padded band plus a tile per thread.
+    public func scratchFloats(threads: Int) -> Int { bandFloats + threads * tileFloats }
+
+    /// - Parameters:
+    ///   - input: `batch × inChannels × inHeight × inWidth`.
+    ///   - output: `batch × outChannels × outHeight × outWidth`.
+    ///   - scratch: ``scratchFloats(threads:)`` floats, 32-byte aligned.
+    public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                    scratch: UnsafeMutablePointer<Float>, threads: Int) {
+        let g = geometry
+        let OH = g.outHeight, OW = g.outWidth
+        let halo = (g.kernelHeight - 1) * g.dilationY
+        let PW = paddedWidth
+        for n in 0..<g.batch {
+            let image = input + n * g.inChannels * g.inHeight * g.inWidth
+            let out = output + n * g.outChannels * OH * OW
+            var y0 = 0
+            while y0 < OH {
+                let rows = min(bandRows, OH - y0)
+                let bandIn = rows + halo
+                // Padded copy of input rows [y0 - padTop, y0 - padTop + bandIn).
+                Parallel.forEach(g.inChannels, threads: threads) { c in
+                    let src = image + c * g.inHeight * g.inWidth
+                    let dst = scratch + c * bandIn * PW
+                    for r in 0..<bandIn {
+                        let iy = y0 - g.padTop + r
+                        let d = dst + r * PW
+                        if iy < 0 || iy >= g.inHeight {
+                            d.initialize(repeating: 0, count: PW)
+                        } else {
+                            d.initialize(repeating: 0, count: g.padLeft)
+                            (d + g.padLeft).initialize(from: src + iy * g.inWidth, count: g.inWidth)
+                            let tail = PW - g.padLeft - g.inWidth
+                            (d + g.padLeft + g.inWidth).initialize(repeating: 0, count: tail)
+                        }
+                    }
+                }
+                let tiles = scratch + bandFloats
+                Parallel.forRanges(rows, threads: threads) { worker, range in
+                    let tile = tiles + worker * self.tileFloats
+                    for r in range {
+                        self.computeRow(bandRow: r, bandInputRows: bandIn, scratch: scratch, tile: tile,
+                                        output: out + (y0 + r) * OW)
+                    }
+                }
+                y0 += rows
+            }
+        }
+    }
+
+    @inline(__always)
+    private func computeRow(bandRow: Int, bandInputRows: Int, scratch: UnsafePointer<Float>,
+                            tile: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        let g = geometry
+        let R = Self.rowsPerTile, P = Self.pixelsPerTile
+        let OW = g.outWidth, planeOut = g.outHeight * OW
+        let PW = paddedWidth, planeIn = bandInputRows * PW
+        let kh = g.kernelHeight, kw = g.kernelWidth, dy = g.dilationY, dx = g.dilationX
+        let taps = kh * kw
+        let cin = g.inChannels, chunk = Self.channelsPerChunk
+        let (lo, hi): (Float, Float)
+        switch epilogue {
+        case .none: (lo, hi) = (-.infinity, .infinity)
+        case .relu: (lo, hi) = (0, .infinity)
+        case let .clip(a, z): (lo, hi) = (a, z)
+        }
+        let vlo = SIMD8<Float>(repeating: lo), vhi = SIMD8<Float>(repeating: hi)
+        let rowBase = scratch + bandRow * PW
+        var x0 = 0
+        while x0 < OW {
+            // The tile buffer holds every output channel's 24 pixels while input channels are
+            // accumulated chunk by chunk; the chunk's input patch stays in L1 across all channel blocks.
+            var c0 = 0
+            while c0 < cin {
+                let cc = min(chunk, cin - c0)
+                let patch = rowBase + c0 * planeIn + x0
+                for blk in 0..<blocks {
+                    let acc = UnsafeMutableRawPointer(tile + blk * R * P)
+                    var c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32: SIMD8<Float>
+                    if c0 == 0 {
+                        let b = bias + blk * R
+                        c00 = SIMD8(repeating: b[0]); c01 = c00; c02 = c00
+                        c10 = SIMD8(repeating: b[1]); c11 = c10; c12 = c10
+                        c20 = SIMD8(repeating: b[2]); c21 = c20; c22 = c20
+                        c30 = SIMD8(repeating: b[3]); c31 = c30; c32 = c30
+                    } else {
+                        c00 = acc.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self)
+                        c01 = acc.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                        c02 = acc.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+                        c10 = acc.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+                        c11 = acc.loadUnaligned(fromByteOffset: 128, as: SIMD8<Float>.self)
+                        c12 = acc.loadUnaligned(fromByteOffset: 160, as: SIMD8<Float>.self)
+                        c20 = acc.loadUnaligned(fromByteOffset: 192, as: SIMD8<Float>.self)
+                        c21 = acc.loadUnaligned(fromByteOffset: 224, as: SIMD8<Float>.self)
+                        c22 = acc.loadUnaligned(fromByteOffset: 256, as: SIMD8<Float>.self)
+                        c30 = acc.loadUnaligned(fromByteOffset: 288, as: SIMD8<Float>.self)
+                        c31 = acc.loadUnaligned(fromByteOffset: 320, as: SIMD8<Float>.self)
+                        c32 = acc.loadUnaligned(fromByteOffset: 352, as: SIMD8<Float>.self)
+                    }
+                    var wp = UnsafePointer(packed + ((blk * cin + c0) * taps) * R)
+                    var plane = patch
+                    for _ in 0..<cc {
+                        var row = plane
+                        for _ in 0..<kh {
+                            var p = row
+                            for _ in 0..<kw {
+                                let raw = UnsafeRawPointer(p)
+                                let a0 = raw.loadUnaligned(as: SIMD8<Float>.self)
+                                let a1 = raw.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+                                let a2 = raw.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
+                                let w0 = SIMD8<Float>(repeating: wp[0]), w1 = SIMD8<Float>(repeating: wp[1])
+                                let w2 = SIMD8<Float>(repeating: wp[2]), w3 = SIMD8<Float>(repeating: wp[3])
+                                c00.addProduct(w0, a0); c01.addProduct(w0, a1); c02.addProduct(w0, a2)
+                                c10.addProduct(w1, a0); c11.addProduct(w1, a1); c12.addProduct(w1, a2)
+                                c20.addProduct(w2, a0); c21.addProduct(w2, a1); c22.addProduct(w2, a2)
+                                c30.addProduct(w3, a0); c31.addProduct(w3, a1); c32.addProduct(w3, a2)
+                                wp += R
+                                p += dx
+                            }
+                            row += dy * PW
+                        }
+                        plane += planeIn
+                    }
+                    acc.storeBytes(of: c00, toByteOffset: 0, as: SIMD8<Float>.self)
+                    acc.storeBytes(of: c01, toByteOffset: 32, as: SIMD8<Float>.self)
+                    acc.storeBytes(of: c02, toByteOffset: 64, as: SIMD8<Float>.self)
+                    acc.storeBytes(of: c10, toByteOffset: 96, as: SIMD8<Float>.self)
+                    acc.storeBytes(of: c11, toByteOffset: 128, as: SIMD8<Float>.self)
+                    acc.storeBytes(of: c12, toByteOffset: 160, as: SIMD8<Float>.self)
+                    acc.storeBytes(of: c20, toByteOffset: 192, as: SIMD8<Float>.self)
+                    acc.storeBytes(of: c21, toByteOffset: 224, as: SIMD8<Float>.self)
+                    acc.storeBytes(of: c22, toByteOffset: 256, as: SIMD8<Float>.self)
+                    acc.storeBytes(of: c30, toByteOffset: 288, as: SIMD8<Float>.self)
+                    acc.storeBytes(of: c31, toByteOffset: 320, as: SIMD8<Float>.self)
+                    acc.storeBytes(of: c32, toByteOffset: 352, as: SIMD8<Float>.self)
+                }
+                c0 += cc
+            }
+            // Activation, then the valid channels and pixels out.
+            let valid = min(P, OW - x0)
+            for co in 0..<g.outChannels {
+                let src = UnsafeMutableRawPointer(tile + co * P)
+                let dst = output + co * planeOut + x0
+                if valid == P {
+                    let d = UnsafeMutableRawPointer(dst)
+                    for v in 0..<3 {
+                        let x = src.loadUnaligned(fromByteOffset: 32 * v, as: SIMD8<Float>.self)
+                        d.storeBytes(of: x.clamped(lowerBound: vlo, upperBound: vhi), toByteOffset: 32 * v, as: SIMD8<Float>.self)
+                    }
+                } else {
+                    let s = tile + co * P
+                    for i in 0..<valid { dst[i] = min(max(s[i], lo), hi) }
+                }
+            }
+            x0 += P
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import NNTensor
+import XCTest
+
+/// Every fast convolution path against the im2col + sgemm reference, on random shapes.
+final class ConvolutionAgreementTests: XCTestCase {
+    struct LCG {
+        var state: UInt64
+        mutating func next() -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return state >> 33 }
+        mutating func int(_ r: ClosedRange<Int>) -> Int { r.lowerBound + Int(next() % UInt64(r.count)) }
+        mutating func float() -> Float { Float(next() % 20001) / 10000 - 1 }
+    }
+
+    func reference(_ g: Conv2DGeometry, _ x: [Float], _ w: [Float], _ b: [Float], _ e: ConvEpilogue) -> [Float] {
+        let conv = Conv2DIm2col(geometry: g, weights: w, bias: b, epilogue: e)
+        var y = [Float](repeating: 0, count: g.batch * g.outChannels * g.outHeight * g.outWidth)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(conv.scratchFloatsPerThread, 1))
+        defer { scratch.deallocate() }
+        conv.run(input: x, output: &y, scratch: scratch, threads: 1)
+        return y
+    }
+
+    func testDirectConvolutionAgreesWithIm2col() {
+        var rng = LCG(state: 42)
+        var tested = 0
+        for trial in 0..<60 {
+            let d = [1, 2, 4, 8][trial % 4]
+            let k = trial % 5 == 4 ? 5 : 3
+            var g = Conv2DGeometry(batch: trial % 7 == 0 ? 2 : 1, inChannels: rng.int(1...37), inHeight: rng.int(1...45),
+                                   inWidth: rng.int(1...53), outChannels: rng.int(4...29), kernelHeight: k, kernelWidth: k)
+            g.dilationY = d; g.dilationX = d
+            let p = d * (k - 1) / 2
+            g.padTop = p; g.padLeft = p; g.padBottom = p; g.padRight = p
+            if trial % 6 == 5 { g.padBottom = 0; g.padLeft = 0 }  // asymmetric padding
+            guard g.outHeight > 0, g.outWidth > 0, Conv2DDirect.supports(g) else { continue }
+            let x = (0..<g.batch * g.inChannels * g.inHeight * g.inWidth).map { _ in rng.float() }
+            let w = (0..<g.outChannels * g.patchSize).map { _ in rng.float() }
+            let b = (0..<g.outChannels).map { _ in rng.float() }
+            let epilogue: ConvEpilogue = trial % 3 == 0 ? .none : trial % 3 == 1 ? .relu : .clip(min: -0.5, max: 0.75)
+            let expected = reference(g, x, w, b, epilogue)
+            for threads in [1, 2] {
+                let conv = Conv2DDirect(geometry: g, weights: w, bias: b, epilogue: epilogue)
+                var y = [Float](repeating: .nan, count: expected.count)
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: conv.scratchFloats(threads: threads))
+                defer { scratch.deallocate() }
+                conv.run(input: x, output: &y, scratch: scratch, threads: threads)
+                let tolerance = 1e-5 * Float(g.patchSize)
+                let worst = zip(y, expected).map { abs($0 - $1) }.max() ?? 0
+                XCTAssertLessThanOrEqual(worst, tolerance, "trial \(trial) \(g) threads \(threads)")
+            }
+            tested += 1
+        }
+        XCTAssertGreaterThan(tested, 40)
+    }
+
+    func testDirectConvolutionBandsAgreeOnATallImage() {
+        // Enough channels × width that the padded input is processed in several bands.
+        var g = Conv2DGeometry(batch: 1, inChannels: 96, inHeight: 300, inWidth: 90, outChannels: 8, kernelHeight: 3, kernelWidth: 3)
+        g.padTop = 1; g.padLeft = 1; g.padBottom = 1; g.padRight = 1
+        var rng = LCG(state: 7)
+        let x = (0..<96 * 300 * 90).map { _ in rng.float() }
+        let w = (0..<8 * g.patchSize).map { _ in rng.float() }
+        let b = (0..<8).map { _ in rng.float() }
+        let conv = Conv2DDirect(geometry: g, weights: w, bias: b, epilogue: .relu)
+        XCTAssertLessThan(conv.bandRows, 300, "the test must exercise several bands")
+        var y = [Float](repeating: .nan, count: 8 * 300 * 90)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: conv.scratchFloats(threads: 2))
+        defer { scratch.deallocate() }
+        conv.run(input: x, output: &y, scratch: scratch, threads: 2)
+        let expected = reference(g, x, w, b, .relu)
+        XCTAssertLessThanOrEqual(zip(y, expected).map { abs($0 - $1) }.max()!, 1e-3)
+    }
+}
