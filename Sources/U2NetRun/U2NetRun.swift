@@ -6,8 +6,9 @@ import U2Net
 struct U2NetRun: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "u2net-run",
-        abstract: "Run U²-Net-family ONNX models with a pure-Swift engine.",
-        subcommands: [Infer.self, Inspect.self, Compare.self, Bench.self])
+        abstract: "Remove photo backgrounds with U²-Net-family models, on a pure-Swift inference engine.",
+        subcommands: [Remove.self, Infer.self, Inspect.self, Compare.self, Bench.self],
+        defaultSubcommand: Remove.self)
 }
 
 /// Exit codes: 0 success, 1 a check found a difference, 2 an error.

@@ -1,0 +1,54 @@
+/// An 8-bit RGB image with an optional alpha plane, row-major, orientation already applied.
+public struct Image: Sendable, Equatable {
+    public var width: Int
+    public var height: Int
+    /// `width × height × 3` bytes, R G B.
+    public var rgb: [UInt8]
+    /// `width × height` bytes, or nil when the image is opaque.
+    public var alpha: [UInt8]?
+
+    public init(width: Int, height: Int, rgb: [UInt8], alpha: [UInt8]? = nil) {
+        precondition(rgb.count == width * height * 3, "Image: \(rgb.count) bytes for \(width)×\(height) RGB")
+        precondition(alpha == nil || alpha!.count == width * height)
+        self.width = width
+        self.height = height
+        self.rgb = rgb
+        self.alpha = alpha
+    }
+
+    /// A solid-colour image.
+    public init(width: Int, height: Int, color: (UInt8, UInt8, UInt8)) {
+        var rgb = [UInt8](repeating: 0, count: width * height * 3)
+        for i in 0..<width * height { rgb[3 * i] = color.0; rgb[3 * i + 1] = color.1; rgb[3 * i + 2] = color.2 }
+        self.init(width: width, height: height, rgb: rgb)
+    }
+}
+
+/// An 8-bit single-channel image (a mask), row-major.
+public struct GrayImage: Sendable, Equatable {
+    public var width: Int
+    public var height: Int
+    public var pixels: [UInt8]
+
+    public init(width: Int, height: Int, pixels: [UInt8]) {
+        precondition(pixels.count == width * height)
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+    }
+}
+
+/// An 8-bit RGBA image with straight (not premultiplied) alpha.
+public struct RGBAImage: Sendable, Equatable {
+    public var width: Int
+    public var height: Int
+    /// `width × height × 4` bytes.
+    public var pixels: [UInt8]
+
+    public init(width: Int, height: Int, pixels: [UInt8]) {
+        precondition(pixels.count == width * height * 4)
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+    }
+}

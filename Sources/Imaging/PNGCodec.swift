@@ -1,0 +1,160 @@
+import CPNG
+import Foundation
+
+/// PNG reading and writing through libpng's simplified API (errors come back as return codes).
+public enum PNGCodec {
+    /// Decodes a PNG of any colour type and bit depth to 8-bit RGB plus alpha (when the file has any).
+    /// 16-bit samples are scaled to 8 bits (v·255/65535, rounded); palettes and tRNS are expanded.
+    public static func decode(_ data: Data, path: String, maxPixels: Int) throws -> Image {
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        let ok = data.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
+        guard ok != 0 else { throw ImagingError.decode(path: path, reason: message(&image)) }
+        defer { png_image_free(&image) }
+        let width = Int(image.width), height = Int(image.height)
+        guard width > 0, height > 0 else { throw ImagingError.decode(path: path, reason: "zero size") }
+        guard width * height <= maxPixels else {
+            throw ImagingError.tooLarge(path: path, width: width, height: height, limit: maxPixels)
+        }
+        let hasAlpha = image.format & UInt32(PNG_FORMAT_FLAG_ALPHA) != 0
+        let isLinear16 = image.format & UInt32(PNG_FORMAT_FLAG_LINEAR) != 0
+        if isLinear16 {
+            // Read 16-bit samples as they are and scale them ourselves: libpng's 8-bit conversion would
+            // treat them as linear light and apply a gamma curve.
+            image.format = PNGFormat.linearRGBA
+            var samples = [UInt16](repeating: 0, count: width * height * 4)
+            let done = samples.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
+            guard done != 0 else { throw ImagingError.decode(path: path, reason: message(&image)) }
+            return fromRGBA16(samples, width: width, height: height, keepAlpha: hasAlpha)
+        }
+        image.format = PNGFormat.rgba
+        var rgba = [UInt8](repeating: 0, count: width * height * 4)
+        let done = rgba.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
+        guard done != 0 else { throw ImagingError.decode(path: path, reason: message(&image)) }
+        return split(rgba, width: width, height: height, keepAlpha: hasAlpha)
+    }
+
+    /// RGBA bytes → Image.
+    static func split(_ rgba: [UInt8], width: Int, height: Int, keepAlpha: Bool) -> Image {
+        let n = width * height
+        var rgb = [UInt8](repeating: 0, count: n * 3)
+        var alpha = keepAlpha ? [UInt8](repeating: 0, count: n) : nil
+        rgba.withUnsafeBufferPointer { s in
+            rgb.withUnsafeMutableBufferPointer { d in
+                for i in 0..<n { d[3 * i] = s[4 * i]; d[3 * i + 1] = s[4 * i + 1]; d[3 * i + 2] = s[4 * i + 2] }
+            }
+            if keepAlpha { for i in 0..<n { alpha![i] = s[4 * i + 3] } }
+        }
+        return Image(width: width, height: height, rgb: rgb, alpha: alpha)
+    }
+
+    static func fromRGBA16(_ s: [UInt16], width: Int, height: Int, keepAlpha: Bool) -> Image {
+        // libpng's linear format premultiplies colour by alpha; undo it, then scale to 8 bits.
+        let n = width * height
+        var rgb = [UInt8](repeating: 0, count: n * 3)
+        var alpha = keepAlpha ? [UInt8](repeating: 0, count: n) : nil
+        for i in 0..<n {
+            let a = UInt32(s[4 * i + 3])
+            for c in 0..<3 {
+                var v = UInt32(s[4 * i + c])
+                if a > 0 && a < 65535 { v = min(65535, (v * 65535 + a / 2) / a) } else if a == 0 { v = 0 }
+                rgb[3 * i + c] = UInt8((v * 255 + 32767) / 65535)
+            }
+            if keepAlpha { alpha![i] = UInt8((a * 255 + 32767) / 65535) }
+        }
+        return Image(width: width, height: height, rgb: rgb, alpha: alpha)
+    }
+
+    /// Decodes any PNG as 8-bit grey (colour is converted to luminance, 16-bit is scaled).
+    public static func readGray(path: String) throws -> GrayImage {
+        let data = try ImageFile.read(path: path)
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        let ok = data.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
+        guard ok != 0 else { throw ImagingError.decode(path: path, reason: message(&image)) }
+        defer { png_image_free(&image) }
+        let width = Int(image.width), height = Int(image.height)
+        guard width > 0, height > 0, width * height <= 1 << 30 else {
+            throw ImagingError.decode(path: path, reason: "absurd dimensions \(width)×\(height)")
+        }
+        if image.format & UInt32(PNG_FORMAT_FLAG_COLOR) != 0 || image.format & UInt32(PNG_FORMAT_FLAG_LINEAR) != 0 {
+            let rgb = try decode(data, path: path, maxPixels: 1 << 30)
+            return Grayscale.luminance(rgb)
+        }
+        image.format = PNGFormat.gray
+        var pixels = [UInt8](repeating: 0, count: width * height)
+        let finished = pixels.withUnsafeMutableBytes {
+            png_image_finish_read(&image, nil, $0.baseAddress, Int32(width), nil)
+        }
+        guard finished != 0 else { throw ImagingError.decode(path: path, reason: message(&image)) }
+        return GrayImage(width: width, height: height, pixels: pixels)
+    }
+
+    /// Encodes 8-bit pixels with `channels` = 1 (grey), 3 (RGB) or 4 (RGBA).
+    public static func encode(pixels: [UInt8], width: Int, height: Int, channels: Int) throws -> Data {
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        image.width = UInt32(width)
+        image.height = UInt32(height)
+        switch channels {
+        case 1: image.format = PNGFormat.gray
+        case 3: image.format = PNGFormat.rgb
+        default: image.format = PNGFormat.rgba
+        }
+        let stride = Int32(width * channels)
+        var size = 0
+        let sized = pixels.withUnsafeBytes {
+            png_image_write_to_memory(&image, nil, &size, 0, $0.baseAddress, stride, nil)
+        }
+        guard sized != 0 else { throw ImagingError.encode(reason: message(&image)) }
+        var out = [UInt8](repeating: 0, count: size)
+        let ok = out.withUnsafeMutableBytes { buffer in
+            pixels.withUnsafeBytes {
+                png_image_write_to_memory(&image, buffer.baseAddress, &size, 0, $0.baseAddress, stride, nil)
+            }
+        }
+        guard ok != 0 else { throw ImagingError.encode(reason: message(&image)) }
+        return Data(out.prefix(size))
+    }
+
+    public static func encode(_ gray: GrayImage) throws -> Data {
+        try encode(pixels: gray.pixels, width: gray.width, height: gray.height, channels: 1)
+    }
+
+    public static func encode(_ rgba: RGBAImage) throws -> Data {
+        try encode(pixels: rgba.pixels, width: rgba.width, height: rgba.height, channels: 4)
+    }
+
+    public static func encode(_ image: Image) throws -> Data {
+        try encode(pixels: image.rgb, width: image.width, height: image.height, channels: 3)
+    }
+
+    private static func message(_ image: inout png_image) -> String {
+        withUnsafeBytes(of: &image.message) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+    }
+}
+
+/// libpng's simplified-API format codes (composite macros the importer does not bring over).
+enum PNGFormat {
+    static let alpha = UInt32(PNG_FORMAT_FLAG_ALPHA)
+    static let color = UInt32(PNG_FORMAT_FLAG_COLOR)
+    static let linear = UInt32(PNG_FORMAT_FLAG_LINEAR)
+    static let gray: UInt32 = 0
+    static let rgb = color
+    static let rgba = color | alpha
+    static let linearRGBA = linear | color | alpha
+}
+
+/// Colour to grey, with Pillow's ITU-R 601-2 weights and rounding.
+public enum Grayscale {
+    public static func luminance(_ image: Image) -> GrayImage {
+        var out = [UInt8](repeating: 0, count: image.width * image.height)
+        for i in 0..<out.count {
+            let r = UInt32(image.rgb[3 * i]), g = UInt32(image.rgb[3 * i + 1]), b = UInt32(image.rgb[3 * i + 2])
+            out[i] = UInt8((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16)
+        }
+        return GrayImage(width: image.width, height: image.height, pixels: out)
+    }
+}

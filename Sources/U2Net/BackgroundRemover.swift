@@ -1,0 +1,88 @@
+import Foundation
+import Imaging
+import Matting
+import NNRuntime
+import NNTensor
+
+/// Removes photo backgrounds with a U²-Net-family model: load once, then call ``mask(for:)`` or
+/// ``remove(_:)`` for each photo. Thread-safe: concurrent calls are serialised on the model.
+///
+/// ```swift
+/// let remover = try BackgroundRemover(model: "u2netp")
+/// let photo = try ImageFile.load(path: "portrait.jpg")
+/// let result = try remover.remove(photo)
+/// try PNGCodec.encode(result.cutout).write(to: URL(fileURLWithPath: "portrait.png"))
+/// ```
+public final class BackgroundRemover: @unchecked Sendable {
+    public let model: InferenceModel
+    public let preset: ModelPreset
+    private let lock = NSLock()
+
+    /// The matte and the cutout of one photo.
+    public struct Result: Sendable {
+        /// 8-bit alpha matte at the photo's size (255 = subject).
+        public var mask: GrayImage
+        /// RGBA cutout, straight alpha (the photo's own alpha multiplied in).
+        public var cutout: RGBAImage
+        /// Milliseconds spent preparing, in the network, and finishing the mask.
+        public var timings: [String: Double]
+    }
+
+    /// - Parameters:
+    ///   - model: a model name (`u2netp`, `u2net`, …, looked up like the command line does) or a path.
+    ///   - size: network input size in pixels (default 320, the size the models were trained at).
+    ///   - threads: inference threads (default: every core).
+    public init(model: String = "u2netp", size: Int = 320, threads: Int? = nil) throws {
+        let path = try ModelLocator.locate(model)
+        self.model = try InferenceModel(path: path, threads: threads)
+        let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        preset = .u2net(name: stem, size: size)
+    }
+
+    /// The 8-bit mask for `image`, at its size.
+    public func mask(for image: Image) throws -> GrayImage {
+        try maskWithTimings(for: image).0
+    }
+
+    func maskWithTimings(for image: Image) throws -> (GrayImage, [String: Double]) {
+        var timings: [String: Double] = [:]
+        func timed<T>(_ key: String, _ body: () throws -> T) rethrows -> T {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            defer { timings[key] = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 }
+            return try body()
+        }
+        let input = timed("prepare") { preset.prepare(image) }
+        let output: Tensor = try timed("infer") {
+            lock.lock(); defer { lock.unlock() }
+            let session = try model.session(inputShape: input.shape)
+            _ = try session.run([session.plan.inputs[0].name: input])
+            return session.output(0)
+        }
+        let mask = timed("finish") { preset.finish(output, width: image.width, height: image.height) }
+        return (mask, timings)
+    }
+
+    /// The mask and the RGBA cutout of `image`.
+    public func remove(_ image: Image) throws -> Result {
+        var (mask, timings) = try maskWithTimings(for: image)
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let cutout = Composite.cutout(image, mask: mask)
+        timings["composite"] = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+        return Result(mask: mask, cutout: cutout, timings: timings)
+    }
+
+    /// `remove` from async code, off the caller's executor.
+    public func remove(_ image: Image) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Swift.Result { try self.remove(image) })
+            }
+        }
+    }
+}
+
+extension Swift.Result where Failure == Error {
+    init(_ body: () throws -> Success) {
+        do { self = .success(try body()) } catch { self = .failure(error) }
+    }
+}

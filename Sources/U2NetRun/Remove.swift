@@ -1,0 +1,278 @@
+import ArgumentParser
+import Foundation
+import U2Net
+
+struct Remove: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Remove the background of photos (the default command).",
+        discussion: """
+            One photo: -o is the output file (default <stem>.out.png beside the input; '-' reads stdin or \
+            writes stdout). Several photos or folders (searched recursively): -o is a folder, outputs are \
+            <stem>.png (or .jpg) mirroring subfolders. Exit status: 0 all done, 1 some inputs failed (the \
+            others were written), 2 nothing could be done.
+            """)
+
+    @Argument(help: "Photos (PNG, JPEG) or folders; '-' for stdin.") var inputs: [String] = []
+    @Option(name: .shortAndLong, help: "Output file (one input) or folder (several).") var output: String?
+    @Option(name: .long, help: "Model name or .onnx path.") var model: String = "u2netp"
+    @Option(name: .long, help: "Network input size in pixels.") var size: Int = 320
+    @Option(name: .long, help: "Inference threads (default: every core).") var threads: Int?
+    @Flag(name: .long, help: "Write the 8-bit mask as a grey PNG instead of a cutout.") var maskOnly = false
+    @Option(name: .long, help: "Flatten onto a colour: white, off-white, light-grey, pale-blue, black or #RRGGBB.")
+    var bg: String?
+    @Option(name: .long, help: "Flatten onto this image, scaled to cover.") var bgImage: String?
+    @Option(name: .long, help: "Output format for folders and stdout: png or jpg (jpg needs --bg, --bg-image or --mask-only).")
+    var format: String?
+    @Option(name: .long, help: "JPEG quality, 1–100.") var quality: Int = 92
+    @Flag(name: .long, help: "Skip inputs whose output already exists.") var skipExisting = false
+    @Option(name: .long, help: "Refuse images larger than this many megapixels.") var maxMegapixels: Double = 100
+    @Flag(name: .long, help: "No progress or summary lines.") var quiet = false
+    @Flag(name: .long, help: "One JSON line per image: input, output, sizes, milliseconds per stage.") var json = false
+
+    func validate() throws {
+        if inputs.isEmpty { throw ValidationError("give at least one photo or folder") }
+        if size < 32 || size > 4096 { throw ValidationError("--size must be in 32...4096") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if !(1...100).contains(quality) { throw ValidationError("--quality must be in 1...100") }
+        if !(maxMegapixels > 0) { throw ValidationError("--max-megapixels must be positive") }
+        if let bg, Composite.color(bg) == nil {
+            throw ValidationError("unknown colour '\(bg)': use white, off-white, light-grey, pale-blue, black or #RRGGBB")
+        }
+        if bg != nil && bgImage != nil { throw ValidationError("give --bg or --bg-image, not both") }
+        if let format, !["png", "jpg", "jpeg"].contains(format.lowercased()) { throw ValidationError("--format must be png or jpg") }
+    }
+
+    func run() {
+        let status: Int32 = reportingErrors { try process() }
+        if status != 0 { Foundation.exit(status) }
+    }
+
+    /// One unit of work: where a photo comes from and where its result goes.
+    struct Job {
+        var input: String
+        var output: String
+    }
+
+    var flattens: Bool { bg != nil || bgImage != nil }
+
+    func outputExtension(for path: String?) -> String {
+        if let f = format?.lowercased() { return f == "jpeg" ? "jpg" : f }
+        if let path, path.lowercased().hasSuffix(".jpg") || path.lowercased().hasSuffix(".jpeg") { return "jpg" }
+        return "png"
+    }
+
+    func jobs() throws -> [Job] {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        let single = inputs.count == 1 && !(fm.fileExists(atPath: inputs[0], isDirectory: &isDir) && isDir.boolValue)
+        if single {
+            let input = inputs[0]
+            let out: String
+            if let output { out = output } else if input == "-" { out = "-" } else {
+                let url = URL(fileURLWithPath: input)
+                out = url.deletingPathExtension().path + ".out." + outputExtension(for: nil)
+            }
+            return [Job(input: input, output: out)]
+        }
+        guard let output else { throw ValidationError("several inputs need -o FOLDER") }
+        if fm.fileExists(atPath: output, isDirectory: &isDir), !isDir.boolValue {
+            throw ValidationError("-o '\(output)' is a file; several inputs need a folder")
+        }
+        let ext = outputExtension(for: nil)
+        var jobs: [Job] = []
+        for input in inputs {
+            guard fm.fileExists(atPath: input, isDirectory: &isDir) else {
+                jobs.append(Job(input: input, output: output + "/" + URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent + "." + ext))
+                continue
+            }
+            if !isDir.boolValue {
+                jobs.append(Job(input: input, output: output + "/" + URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent + "." + ext))
+                continue
+            }
+            let root = URL(fileURLWithPath: input).standardized
+            var found: [Job] = []
+            if let walker = fm.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) {
+                for case let url as URL in walker {
+                    let name = url.lastPathComponent.lowercased()
+                    guard name.hasSuffix(".png") || name.hasSuffix(".jpg") || name.hasSuffix(".jpeg") else { continue }
+                    let relative = String(url.standardized.path.dropFirst(root.path.count + 1))
+                    let stem = (relative as NSString).deletingPathExtension
+                    found.append(Job(input: url.path, output: output + "/" + stem + "." + ext))
+                }
+            }
+            guard !found.isEmpty else { throw ValidationError("no PNG or JPEG images in folder '\(input)'") }
+            jobs += found.sorted { $0.input < $1.input }
+        }
+        return jobs
+    }
+
+    func process() throws -> Int32 {
+        let jobs = try jobs()
+        for job in jobs where outputExtension(for: job.output) == "jpg" && !flattens && !maskOnly {
+            throw ValidationError("JPEG has no transparency: add --bg COLOR or --bg-image FILE, or write PNG ('\(job.output)')")
+        }
+        let color = bg.flatMap(Composite.color)
+        let background = try bgImage.map { try ImageFile.load(path: $0) }
+        let remover = try BackgroundRemover(model: model, size: size, threads: threads)
+        let maxPixels = Int(maxMegapixels * 1e6)
+        let progress = Progress(total: jobs.count, enabled: !quiet && !json && jobs.count > 1)
+        var failures: [(String, String)] = []
+        var skipped = 0
+
+        // Decoding of the next photo overlaps inference of the current one; encoding and writing overlap the next.
+        let io = DispatchQueue(label: "u2net-run.io", attributes: .concurrent)
+        let writes = DispatchGroup()
+        let failureLock = NSLock()
+        func decode(_ job: Job) -> Swift.Result<Image, Error> {
+            Swift.Result {
+                let data = job.input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try ImageFile.read(path: job.input)
+                return try ImageFile.decode(data, path: job.input == "-" ? "<stdin>" : job.input, maxPixels: maxPixels)
+            }
+        }
+        func startDecode(_ index: Int) -> (() -> Swift.Result<Image, Error>)? {
+            guard index < jobs.count else { return nil }
+            var result: Swift.Result<Image, Error>?
+            let done = DispatchSemaphore(value: 0)
+            io.async { result = decode(jobs[index]); done.signal() }
+            return { done.wait(); return result! }
+        }
+        let pending = jobs.map { job in skipExisting && job.output != "-" && FileManager.default.fileExists(atPath: job.output) }
+        var next = pending.first == true ? nil : startDecode(0)
+        for (i, job) in jobs.enumerated() {
+            if pending[i] { skipped += 1; progress.step(); if i + 1 < jobs.count, !pending[i + 1] { next = startDecode(i + 1) }; continue }
+            let decoded = next!()
+            next = i + 1 < jobs.count && !pending[i + 1] ? startDecode(i + 1) : nil
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            do {
+                let image = try decoded.get()
+                let decodeMs = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+                let result = try remover.remove(image)
+                let ext = outputExtension(for: job.output)
+                writes.enter()
+                io.async {
+                    defer { writes.leave() }
+                    do {
+                        let t1 = DispatchTime.now().uptimeNanoseconds
+                        let data = try encode(result: result, image: image, ext: ext, color: color, background: background)
+                        try write(data, to: job.output)
+                        let encodeMs = Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e6
+                        if json {
+                            var stages = result.timings
+                            stages["decode_wait"] = decodeMs
+                            stages["encode_write"] = encodeMs
+                            let line: [String: Any] = [
+                                "input": job.input, "output": job.output, "width": image.width, "height": image.height,
+                                "ms": stages.mapValues { ($0 * 100).rounded() / 100 },
+                            ]
+                            if let d = try? JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]) {
+                                failureLock.lock(); print(String(decoding: d, as: UTF8.self)); fflush(stdout); failureLock.unlock()
+                            }
+                        }
+                    } catch {
+                        failureLock.lock(); failures.append((job.input, "\(error)")); failureLock.unlock()
+                        FileHandle.standardError.write(Data("u2net-run: error: \(error)\n".utf8))
+                    }
+                    progress.step()
+                }
+            } catch {
+                failureLock.lock(); failures.append((job.input, "\(error)")); failureLock.unlock()
+                FileHandle.standardError.write(Data("u2net-run: error: \(error)\n".utf8))
+                progress.step()
+            }
+        }
+        writes.wait()
+        progress.finish()
+        if jobs.count == 1, let failure = failures.first {
+            _ = failure
+            return ExitStatus.failure
+        }
+        if !quiet && jobs.count > 1 {
+            let done = jobs.count - failures.count - skipped
+            var summary = "u2net-run: \(done) of \(jobs.count) done"
+            if skipped > 0 { summary += ", \(skipped) skipped (output exists)" }
+            if !failures.isEmpty { summary += ", \(failures.count) failed: " + failures.map { URL(fileURLWithPath: $0.0).lastPathComponent }.joined(separator: ", ") }
+            FileHandle.standardError.write(Data((summary + "\n").utf8))
+        }
+        if failures.isEmpty { return 0 }
+        return failures.count == jobs.count ? ExitStatus.failure : ExitStatus.difference
+    }
+
+    func encode(result: BackgroundRemover.Result, image: Image, ext: String, color: (UInt8, UInt8, UInt8)?,
+                background: Image?) throws -> Data {
+        if maskOnly {
+            if ext == "jpg" {
+                let g = result.mask
+                var rgb = [UInt8](repeating: 0, count: g.pixels.count * 3)
+                for (i, v) in g.pixels.enumerated() { rgb[3 * i] = v; rgb[3 * i + 1] = v; rgb[3 * i + 2] = v }
+                return try JPEGCodec.encode(Image(width: g.width, height: g.height, rgb: rgb), quality: quality)
+            }
+            return try PNGCodec.encode(result.mask)
+        }
+        if let color {
+            let flat = Composite.over(image, mask: result.mask, background: Image(width: image.width, height: image.height, color: color))
+            return ext == "jpg" ? try JPEGCodec.encode(flat, quality: quality) : try PNGCodec.encode(flat)
+        }
+        if let background {
+            let flat = Composite.over(image, mask: result.mask, background: Composite.cover(background, width: image.width, height: image.height))
+            return ext == "jpg" ? try JPEGCodec.encode(flat, quality: quality) : try PNGCodec.encode(flat)
+        }
+        return try PNGCodec.encode(result.cutout)
+    }
+
+    func write(_ data: Data, to path: String) throws {
+        if path == "-" {
+            FileHandle.standardOutput.write(data)
+            return
+        }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if !FileManager.default.fileExists(atPath: folder) {
+            do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+                throw OutputError(path: path, reason: "cannot create its folder")
+            }
+        }
+        do { try AtomicFile.write(data, to: path) } catch {
+            throw OutputError(path: path, reason: "not writable")
+        }
+    }
+
+    struct OutputError: Error, CustomStringConvertible {
+        let path: String, reason: String
+        var description: String { "cannot write '\(path)': \(reason)" }
+    }
+}
+
+/// A progress line on a terminal: done/total, images per second, time left.
+final class Progress {
+    let total: Int
+    let enabled: Bool
+    private var done = 0
+    private let start = DispatchTime.now().uptimeNanoseconds
+    private let lock = NSLock()
+    private let terminal = isatty(STDERR_FILENO) != 0
+
+    init(total: Int, enabled: Bool) {
+        self.total = total
+        self.enabled = enabled
+    }
+
+    func step() {
+        lock.lock(); defer { lock.unlock() }
+        done += 1
+        guard enabled else { return }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let rate = Double(done) / max(seconds, 1e-9)
+        let left = Double(total - done) / max(rate, 1e-9)
+        let width = 30, filled = width * done / max(total, 1)
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        let line = String(format: "%@ %d/%d  %.2f img/s  ETA %.0f s", bar, done, total, rate, left)
+        if terminal {
+            FileHandle.standardError.write(Data("\r\(line)".utf8))
+        } else if done == total || done % max(total / 10, 1) == 0 {
+            FileHandle.standardError.write(Data("\(line)\n".utf8))
+        }
+    }
+
+    func finish() {
+        if enabled && terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
