@@ -33,7 +33,7 @@ let package = Package(
 
         // Images and mattes.
         .target(name: "Imaging", dependencies: ["CPNG", "CJPEG"], swiftSettings: moduleSettings),
-        .target(name: "Matting", dependencies: ["Imaging", "NNRuntime"], swiftSettings: moduleSettings),
+        .target(name: "Matting", dependencies: ["Imaging", "NNTensor"], swiftSettings: moduleSettings),
 
         // Façade and command.
         .target(name: "U2Net", dependencies: ["Matting", "NNRuntime", "Imaging"], swiftSettings: moduleSettings),
@@ -43,12 +43,13 @@ let package = Package(
             swiftSettings: moduleSettings),
 
         // Tests.
+        .target(name: "TestImages", path: "Tests/TestImages"),
         .testTarget(name: "NNTensorTests", dependencies: ["NNTensor"], swiftSettings: moduleSettings),
         .testTarget(name: "ONNXFormatTests", dependencies: ["ONNXFormat"], swiftSettings: moduleSettings),
         .testTarget(name: "NNRuntimeTests", dependencies: ["NNRuntime", "U2Net"],
                     resources: [.copy("Fixtures")], swiftSettings: moduleSettings),
-        .testTarget(name: "MattingTests", dependencies: ["Matting", "Imaging"], swiftSettings: moduleSettings),
-        .testTarget(name: "EndToEndTests", dependencies: ["U2Net"], swiftSettings: moduleSettings),
+        .testTarget(name: "MattingTests", dependencies: ["Matting", "Imaging", "TestImages"], swiftSettings: moduleSettings),
+        .testTarget(name: "EndToEndTests", dependencies: ["U2Net", "TestImages"], swiftSettings: moduleSettings),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -112,9 +112,10 @@ static inline int u2n_jpeg_decode(const unsigned char *data, unsigned long size,
     return 0;
 }
 
-/* Encodes 8-bit RGB (components 3) or grey (1). Returns 0 and a malloc'd buffer, or 1 with a message. */
+/* Encodes 8-bit grey (components 1), RGB (3) or CMYK as stored (4), optionally progressive.
+   Returns 0 and a malloc'd buffer, or 1 with a message. */
 static inline int u2n_jpeg_encode(const unsigned char *pixels, int width, int height, int components, int quality,
-                                  unsigned char **output, unsigned long *output_size, char *message) {
+                                  int progressive, unsigned char **output, unsigned long *output_size, char *message) {
     struct jpeg_compress_struct info;
     u2n_jpeg_error error;
     unsigned char *volatile buffer = NULL;
@@ -133,9 +134,12 @@ static inline int u2n_jpeg_encode(const unsigned char *pixels, int width, int he
     info.image_width = (JDIMENSION)width;
     info.image_height = (JDIMENSION)height;
     info.input_components = components;
-    info.in_color_space = components == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    info.in_color_space = components == 1 ? JCS_GRAYSCALE : components == 4 ? JCS_CMYK : JCS_RGB;
     jpeg_set_defaults(&info);
     jpeg_set_quality(&info, quality, TRUE);
+    if (progressive) {
+        jpeg_simple_progression(&info);
+    }
     jpeg_start_compress(&info, TRUE);
     while (info.next_scanline < info.image_height) {
         JSAMPROW row = (JSAMPROW)(pixels + (size_t)info.next_scanline * (size_t)width * (size_t)components);

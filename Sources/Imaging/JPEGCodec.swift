@@ -49,12 +49,19 @@ public enum JPEGCodec {
 
     /// Encodes 8-bit RGB at `quality` (1–100).
     public static func encode(_ image: Image, quality: Int) throws -> Data {
+        try encode(pixels: image.rgb, width: image.width, height: image.height, components: 3, quality: quality)
+    }
+
+    /// Encodes interleaved 8-bit samples: 1 component grey, 3 RGB, 4 CMYK (written as given).
+    public static func encode(pixels: [UInt8], width: Int, height: Int, components: Int, quality: Int,
+                              progressive: Bool = false) throws -> Data {
+        precondition(pixels.count == width * height * components)
         var buffer: UnsafeMutablePointer<UInt8>?
         var size: UInt = 0
         var message = [CChar](repeating: 0, count: 200)
-        let status = image.rgb.withUnsafeBufferPointer {
-            u2n_jpeg_encode($0.baseAddress, Int32(image.width), Int32(image.height), 3, Int32(min(max(quality, 1), 100)),
-                            &buffer, &size, &message)
+        let status = pixels.withUnsafeBufferPointer {
+            u2n_jpeg_encode($0.baseAddress, Int32(width), Int32(height), Int32(components), Int32(min(max(quality, 1), 100)),
+                            progressive ? 1 : 0, &buffer, &size, &message)
         }
         guard status == 0, let buffer else {
             throw ImagingError.encode(reason: String(cString: message))

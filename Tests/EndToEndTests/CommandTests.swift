@@ -1,37 +1,11 @@
 import Foundation
 import XCTest
 
-/// Runs the built `u2net-run` binary as a user would.
+/// `infer`, `compare`, `inspect`, `bench` as a user runs them.
 final class CommandTests: XCTestCase {
-    static var packageRoot: URL {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url
-    }
-    static var binary: URL { Bundle.main.bundleURL.appendingPathComponent("u2net-run") }
-    static var example: String { packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/astronaut-320.npy").path }
-    static var reference: String {
-        packageRoot.appendingPathComponent("Tests/NNRuntimeTests/Fixtures/u2netp/astronaut/output_0.npy").path
-    }
-    static var model: String { packageRoot.appendingPathComponent("Weights/u2netp.onnx").path }
+    let cli = CLI()
 
-    struct Result { var status: Int32; var stdout: String; var stderr: String }
-
-    @discardableResult
-    func run(_ args: [String]) throws -> Result {
-        let p = Process()
-        p.executableURL = Self.binary
-        p.arguments = args
-        p.currentDirectoryURL = Self.packageRoot
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-    }
+    func run(_ args: [String]) throws -> CLI.Result { try cli.run(args) }
 
     func temporaryDirectory() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("u2net-run-\(UUID())")
@@ -40,26 +14,24 @@ final class CommandTests: XCTestCase {
         return dir
     }
 
-    func requireModel() throws {
-        try XCTSkipUnless(FileManager.default.fileExists(atPath: Self.model), "run Tools/fetch-weights.sh first")
-    }
+    func requireModel() throws { try cli.requireModel() }
 
     func testInferThenCompareAgainstONNXRuntime() throws {
         try requireModel()
         let dir = try temporaryDirectory()
         let out = dir.appendingPathComponent("mask.npy").path
-        let infer = try run(["infer", "--model", "u2netp", "--input", Self.example, "--output", out, "--all-outputs", dir.path + "/all"])
+        let infer = try run(["infer", "--model", "u2netp", "--input", CLI.example, "--output", out, "--all-outputs", dir.path + "/all"])
         XCTAssertEqual(infer.status, 0, infer.stderr)
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/all").sorted()
         XCTAssertEqual(files, (0..<7).map { "output_\($0).npy" })
 
-        let ok = try run(["compare", out, Self.reference, "--max-abs", "5e-4", "--mean-abs", "1e-5", "--json"])
+        let ok = try run(["compare", out, CLI.reference, "--max-abs", "5e-4", "--mean-abs", "1e-5", "--json"])
         XCTAssertEqual(ok.status, 0, ok.stdout + ok.stderr)
         let json = try JSONSerialization.jsonObject(with: Data(ok.stdout.utf8)) as! [String: Any]
         XCTAssertLessThanOrEqual(json["max_abs"] as! Double, 5e-4)
         XCTAssertGreaterThan(json["iou"] as! Double, 0.99)
 
-        let strict = try run(["compare", out, Self.reference, "--max-abs", "0"])
+        let strict = try run(["compare", out, CLI.reference, "--max-abs", "0"])
         XCTAssertEqual(strict.status, 1, "a difference above the threshold exits 1")
         XCTAssertTrue(strict.stdout.contains("exceeded  max-abs"))
     }
@@ -94,8 +66,8 @@ final class CommandTests: XCTestCase {
         let notModel = dir.appendingPathComponent("fake.onnx")
         try Data("this is not a model".utf8).write(to: notModel)
         let truncated = dir.appendingPathComponent("truncated.onnx")
-        if FileManager.default.fileExists(atPath: Self.model) {
-            let data = try Data(contentsOf: URL(fileURLWithPath: Self.model))
+        if FileManager.default.fileExists(atPath: CLI.model) {
+            let data = try Data(contentsOf: URL(fileURLWithPath: CLI.model))
             try data.prefix(data.count / 3).write(to: truncated)
         } else {
             try Data([0x08, 0x06, 0x3A, 0x80, 0x01]).write(to: truncated)
@@ -104,16 +76,16 @@ final class CommandTests: XCTestCase {
         try Data("garbage".utf8).write(to: notNPY)
 
         let cases: [([String], String)] = [
-            (["infer", "--model", "nowhere", "--input", Self.example, "--output", out], "model 'nowhere' not found"),
-            (["infer", "--model", notModel.path, "--input", Self.example, "--output", out], "ONNX"),
-            (["infer", "--model", truncated.path, "--input", Self.example, "--output", out], "not a valid ONNX protobuf file"),
-            (["infer", "--model", Self.model, "--input", notNPY.path, "--output", out], "not a usable .npy file"),
-            (["infer", "--model", Self.model, "--input", dir.path + "/missing.npy", "--output", out], "no such file"),
-            (["compare", Self.example, notNPY.path], "not a usable .npy file"),
+            (["infer", "--model", "nowhere", "--input", CLI.example, "--output", out], "model 'nowhere' not found"),
+            (["infer", "--model", notModel.path, "--input", CLI.example, "--output", out], "ONNX"),
+            (["infer", "--model", truncated.path, "--input", CLI.example, "--output", out], "not a valid ONNX protobuf file"),
+            (["infer", "--model", CLI.model, "--input", notNPY.path, "--output", out], "not a usable .npy file"),
+            (["infer", "--model", CLI.model, "--input", dir.path + "/missing.npy", "--output", out], "no such file"),
+            (["compare", CLI.example, notNPY.path], "not a usable .npy file"),
             (["inspect", notModel.path], "ONNX"),
         ]
         for (args, message) in cases {
-            if args.contains(Self.model), !FileManager.default.fileExists(atPath: Self.model) { continue }
+            if args.contains(CLI.model), !FileManager.default.fileExists(atPath: CLI.model) { continue }
             let r = try run(args)
             XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
             let lines = r.stderr.split(separator: "\n")

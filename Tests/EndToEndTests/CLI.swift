@@ -1,0 +1,44 @@
+import Foundation
+import XCTest
+
+/// Runs the built `u2net-run` binary as a user would.
+struct CLI {
+    static var packageRoot: URL {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url
+    }
+    static var binary: URL { Bundle.main.bundleURL.appendingPathComponent("u2net-run") }
+    static var example: String { packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/astronaut-320.npy").path }
+    static var reference: String {
+        packageRoot.appendingPathComponent("Tests/NNRuntimeTests/Fixtures/u2netp/astronaut/output_0.npy").path
+    }
+    static var model: String { packageRoot.appendingPathComponent("Weights/u2netp.onnx").path }
+
+    struct Result { var status: Int32; var stdout: String; var stderr: String }
+
+    /// Runs the binary in the package folder and waits for it.
+    @discardableResult
+    func run(_ args: [String]) throws -> Result {
+        let p = Process()
+        p.executableURL = Self.binary
+        p.arguments = args
+        p.currentDirectoryURL = Self.packageRoot
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        var o = Data(), e = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { e = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        o = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func requireModel() throws {
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: Self.model), "run Tools/fetch-weights.sh first")
+    }
+}
