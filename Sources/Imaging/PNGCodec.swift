@@ -101,6 +101,8 @@ public enum PNGCodec {
         case 3: image.format = PNGFormat.rgb
         default: image.format = PNGFormat.rgba
         }
+        // Favour speed over the last few percent of size: cutouts of large photos are big.
+        image.flags = UInt32(PNG_IMAGE_FLAG_FAST)
         let stride = Int32(width * channels)
         var size = 0
         let sized = pixels.withUnsafeBytes {

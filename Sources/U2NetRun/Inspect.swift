@@ -46,7 +46,11 @@ struct Inspect: ParsableCommand {
             print("model      \(loaded.path)")
             print("format     IR \(loaded.model.irVersion), opset \(loaded.model.opsetVersion), from \(loaded.model.producerName) \(loaded.model.producerVersion)")
             for i in graph.feedInputs { print("input      \(i.name) \(shape(i.shape)) \(i.elementType.map { "\($0)" } ?? "?")") }
-            for o in graph.outputs { print("output     \(o.name) \(shape(o.shape))") }
+            for (o, planned) in zip(graph.outputs, plan.outputs) {
+                let declared = shape(o.shape)
+                let actual = "\(planned.shape)"
+                print("output     \(o.name) \(actual)" + (declared == actual ? "" : " (declared \(declared))"))
+            }
             print("parameters \(String(format: "%.2f", Double(s.parameterCount) / 1e6)) M (\(s.parameterCount))")
             print("planned    input \(plan.inputs.map { "\($0.shape)" }.joined(separator: ", ")): \(plan.stepCount) steps, "
                   + "\(s.fusedActivations) activations fused, arena \(String(format: "%.1f", Double(plan.arenaFloats) * 4 / 1048576)) MiB")
