@@ -104,4 +104,6 @@ public struct PlanStatistics: Sendable {
     /// Nodes removed by folding and dead-code removal, and activations fused into producers.
     public var foldedNodes: Int
     public var fusedActivations: Int
+    /// Concats removed because their inputs are written straight into the output.
+    public var elidedConcats: Int = 0
 }

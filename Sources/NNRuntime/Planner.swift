@@ -135,52 +135,91 @@ struct Planner {
         }
         live = live.filter { !$0.removed }
 
-        // Memory plan: each value gets arena space from its definition to its last use.
+        // Concat elision: when every run-time input of a channel Concat (batch 1) is produced by a step
+        // of its own and feeds no other Concat, those steps write straight into their slice of the
+        // Concat's output and the Concat disappears: no copy, and no separate buffers for its inputs.
+        let feeds = Set(feedNames), graphOutputs = Set(outputNames)
+        var producerOp: [String: String] = [:]
+        for p in live { for o in p.outputs where !o.isEmpty { producerOp[o] = p.op.opType } }
+        var home: [String: (root: String, offset: Int)] = [:]
+        var elided = 0
+        for p in live where p.op.opType == "Concat" {
+            let names = p.node.inputs.filter { !$0.isEmpty }
+            guard let out = p.outputs.first, let shape = states[out]?.shape, !shape.isEmpty else { continue }
+            var axis = 0
+            if case .int(let a)? = p.node.attributes["axis"] { axis = Int(a) < 0 ? Int(a) + shape.count : Int(a) }
+            guard shape[..<axis].reduce(1, *) == 1, Set(names).count == names.count else { continue }
+            let eligible = names.allSatisfy { n in
+                states[n]?.constant == nil && !feeds.contains(n) && !graphOutputs.contains(n) && home[n] == nil
+                    && producerOp[n] != nil && producerOp[n] != "Concat"
+            }
+            guard eligible else { continue }
+            var offset = 0
+            for n in names {
+                home[n] = (out, offset)
+                offset += states[n]!.shape.reduce(1, *)
+            }
+            p.removed = true
+            elided += 1
+        }
+        live = live.filter { !$0.removed }
+
+        // Memory plan: each allocation (a value, or a Concat output with the inputs written into it)
+        // holds its arena space from its first definition to its last use.
         var lastUse: [String: Int] = [:]
         for (i, p) in live.enumerated() { for n in p.node.inputs where !n.isEmpty { lastUse[n] = i } }
         for o in outputNames { lastUse[o] = Int.max }
-        var arena = ArenaAllocator()
-        var offsets: [String: Int] = [:]
-        for name in feedNames {
-            offsets[name] = arena.allocate(states[name]!.shape.reduce(1, *))
+        func unit(_ n: String) -> String { home[n]?.root ?? n }
+        var first: [String: Int] = [:], last: [String: Int] = [:]
+        func define(_ n: String, at i: Int) {
+            let u = unit(n)
+            first[u] = min(first[u] ?? i, i)
+            last[u] = max(last[u] ?? i, lastUse[n] ?? i, lastUse[u] ?? i)
         }
+        for name in feedNames { define(name, at: -1) }
+        for (i, p) in live.enumerated() { for o in p.outputs where !o.isEmpty { define(o, at: i) } }
+        var startsAt: [Int: [String]] = [:], endsAt: [Int: [String]] = [:]
+        for (u, f) in first {
+            startsAt[f, default: []].append(u)
+            if last[u]! != Int.max { endsAt[last[u]!, default: []].append(u) }
+        }
+        var arena = ArenaAllocator()
+        var unitOffsets: [String: Int] = [:]
+        func allocate(_ i: Int) {
+            for u in (startsAt[i] ?? []).sorted() { unitOffsets[u] = arena.allocate(states[u]!.shape.reduce(1, *)) }
+        }
+        func offset(_ n: String) -> Int { unitOffsets[unit(n)]! + (home[n]?.offset ?? 0) }
+        allocate(-1)
         var steps: [Plan.Step] = []
         var scratch = 0
         var convolutions = 0, multiplyAdds = 0
         for (i, p) in live.enumerated() {
-            for o in p.outputs where !o.isEmpty {
-                offsets[o] = arena.allocate(states[o]!.shape.reduce(1, *))
-            }
+            allocate(i)
             let kernel = p.op.build()
             scratch = max(scratch, kernel.scratchFloats(threads: threads))
             let inOffsets = p.node.inputs.map { n -> Int in
                 guard !n.isEmpty, states[n]?.constant == nil else { return -1 }
-                return offsets[n]!
+                return offset(n)
             }
             steps.append(Plan.Step(name: p.name, opType: p.op.opType, kernel: kernel, inputs: inOffsets,
-                                   outputs: p.outputs.map { offsets[$0] ?? -1 }, multiplyAdds: p.op.multiplyAdds))
+                                   outputs: p.outputs.map { $0.isEmpty ? -1 : offset($0) }, multiplyAdds: p.op.multiplyAdds))
             if p.op.opType == "Conv" { convolutions += 1; multiplyAdds += p.op.multiplyAdds }
-            // Release what this step was the last to read, and outputs nobody reads.
-            var released = Set<String>()
-            for n in p.node.inputs + p.outputs where !n.isEmpty && states[n]?.constant == nil && !released.contains(n) {
-                if (lastUse[n] ?? i) <= i, let off = offsets[n] {
-                    arena.release(off, states[n]!.shape.reduce(1, *))
-                    released.insert(n)
-                }
-            }
+            for u in (endsAt[i] ?? []).sorted() { arena.release(unitOffsets[u]!, states[u]!.shape.reduce(1, *)) }
         }
+        let offsets = Dictionary(uniqueKeysWithValues: (feedNames + live.flatMap(\.outputs)).filter { !$0.isEmpty }.map { ($0, offset($0)) })
 
         let inputs = feedNames.map { Plan.Input(name: $0, shape: states[$0]!.shape, offset: offsets[$0]!) }
         let outputs = outputNames.map { name -> Plan.Output in
             let s = states[name]!
-            return Plan.Output(name: name, shape: s.shape, dtype: s.dtype, offset: offsets[name], constant: s.constant)
+            return Plan.Output(name: name, shape: s.shape, dtype: s.dtype, offset: s.constant == nil ? offsets[name] : nil,
+                               constant: s.constant)
         }
         var histogram: [String: Int] = [:]
         for n in graph.nodes { histogram[n.opType, default: 0] += 1 }
         let statistics = PlanStatistics(graphOpCounts: histogram, parameterCount: parameters,
                                         convolutionCount: convolutions, multiplyAdds: multiplyAdds,
                                         foldedNodes: graph.nodes.count - pending.count + pending.filter { $0.removed }.count - fused,
-                                        fusedActivations: fused)
+                                        fusedActivations: fused, elidedConcats: elided)
         return Result(inputs: inputs, outputs: outputs, steps: steps, valueFloats: arena.size,
                       scratchFloats: scratch, statistics: statistics)
     }

@@ -74,4 +74,24 @@ final class PlannerErrorTests: XCTestCase {
         }
         assertClose(out, Tensor(shape: [1, 4, 32, 32], values: expected), atol: 1e-6, rtol: 1e-6, "chain")
     }
+
+    func testConcatOfComputedValuesIsWrittenInPlace() throws {
+        let model = graph([
+            ONNXNode(name: "a", opType: "Relu", inputs: ["X"], outputs: ["A"]),
+            ONNXNode(name: "b", opType: "Neg", inputs: ["X"], outputs: ["B"]),
+            ONNXNode(name: "c", opType: "Concat", inputs: ["A", "B"], outputs: ["C"], attributes: ["axis": .int(1)]),
+            ONNXNode(name: "d", opType: "Sigmoid", inputs: ["C"], outputs: ["Y"]),
+            ONNXNode(name: "e", opType: "Concat", inputs: ["X", "Y"], outputs: ["Z"], attributes: ["axis": .int(1)]),
+        ], inputs: [x], outputs: ["Z"])
+        let plan = try Plan(model: model)
+        // The first Concat disappears; the second reads a graph input, so it stays a copy.
+        XCTAssertEqual(plan.stepOpTypes, ["Relu", "Neg", "Sigmoid", "Concat"])
+        XCTAssertEqual(plan.statistics.elidedConcats, 1)
+        let input = Tensor(shape: [1, 2, 3, 3], values: (0..<18).map { Float($0) - 8.5 })
+        let z = try Session(plan: plan).run(["X": input])["Z"]!
+        let v = input.floats
+        let c = v.map { max($0, 0) } + v.map { -$0 }
+        let expected = v + c.map { 1 / (1 + Foundation.exp(-$0)) }
+        assertClose(z, Tensor(shape: [1, 6, 3, 3], values: expected), atol: 1e-6, rtol: 1e-6, "concat in place")
+    }
 }

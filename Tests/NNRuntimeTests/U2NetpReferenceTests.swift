@@ -52,6 +52,7 @@ final class U2NetpReferenceTests: XCTestCase {
         XCTAssertEqual(Double(plan.statistics.parameterCount) / 1e6, 1.13, accuracy: 0.005)
         XCTAssertEqual(plan.statistics.graphOpCounts["Conv"], 119)
         XCTAssertEqual(plan.statistics.fusedActivations, 112)
+        XCTAssertEqual(plan.statistics.elidedConcats, 51, "every channel Concat of run-time values is written in place")
     }
 
     func testPlanningAtAnotherSizeGivesOutputsOfThatSize() throws {
