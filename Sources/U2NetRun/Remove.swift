@@ -116,14 +116,13 @@ struct Remove: ParsableCommand {
         let remover = try BackgroundRemover(model: model, size: size, threads: threads)
         let maxPixels = Int(maxMegapixels * 1e6)
         let progress = Progress(total: jobs.count, enabled: !quiet && !json && jobs.count > 1)
-        var failures: [(String, String)] = []
+        let failures = FailureLog()
         var skipped = 0
 
         // Decoding of the next photo overlaps inference of the current one; encoding and writing overlap the next.
         let io = DispatchQueue(label: "u2net-run.io", attributes: .concurrent)
         let writes = DispatchGroup()
-        let failureLock = NSLock()
-        func decode(_ job: Job) -> Swift.Result<Image, Error> {
+        @Sendable func decode(_ job: Job) -> Swift.Result<Image, Error> {
             Swift.Result {
                 let data = job.input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try ImageFile.read(path: job.input)
                 return try ImageFile.decode(data, path: job.input == "-" ? "<stdin>" : job.input, maxPixels: maxPixels)
@@ -131,10 +130,10 @@ struct Remove: ParsableCommand {
         }
         func startDecode(_ index: Int) -> (() -> Swift.Result<Image, Error>)? {
             guard index < jobs.count else { return nil }
-            var result: Swift.Result<Image, Error>?
-            let done = DispatchSemaphore(value: 0)
-            io.async { result = decode(jobs[index]); done.signal() }
-            return { done.wait(); return result! }
+            let slot = DecodeSlot()
+            let job = jobs[index]
+            io.async { slot.fill(decode(job)) }
+            return { slot.take() }
         }
         let pending = jobs.map { job in skipExisting && job.output != "-" && FileManager.default.fileExists(atPath: job.output) }
         var next = pending.first == true ? nil : startDecode(0)
@@ -165,36 +164,32 @@ struct Remove: ParsableCommand {
                                 "ms": stages.mapValues { ($0 * 100).rounded() / 100 },
                             ]
                             if let d = try? JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]) {
-                                failureLock.lock(); print(String(decoding: d, as: UTF8.self)); fflush(stdout); failureLock.unlock()
+                                failures.printLine(String(decoding: d, as: UTF8.self))
                             }
                         }
                     } catch {
-                        failureLock.lock(); failures.append((job.input, "\(error)")); failureLock.unlock()
-                        FileHandle.standardError.write(Data("u2net-run: error: \(error)\n".utf8))
+                        failures.record(job.input, error)
                     }
                     progress.step()
                 }
             } catch {
-                failureLock.lock(); failures.append((job.input, "\(error)")); failureLock.unlock()
-                FileHandle.standardError.write(Data("u2net-run: error: \(error)\n".utf8))
+                failures.record(job.input, error)
                 progress.step()
             }
         }
         writes.wait()
         progress.finish()
-        if jobs.count == 1, let failure = failures.first {
-            _ = failure
-            return ExitStatus.failure
-        }
+        let failed = failures.entries
+        if jobs.count == 1, !failed.isEmpty { return ExitStatus.failure }
         if !quiet && jobs.count > 1 {
-            let done = jobs.count - failures.count - skipped
+            let done = jobs.count - failed.count - skipped
             var summary = "u2net-run: \(done) of \(jobs.count) done"
             if skipped > 0 { summary += ", \(skipped) skipped (output exists)" }
-            if !failures.isEmpty { summary += ", \(failures.count) failed: " + failures.map { URL(fileURLWithPath: $0.0).lastPathComponent }.joined(separator: ", ") }
+            if !failed.isEmpty { summary += ", \(failed.count) failed: " + failed.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", ") }
             FileHandle.standardError.write(Data((summary + "\n").utf8))
         }
-        if failures.isEmpty { return 0 }
-        return failures.count == jobs.count ? ExitStatus.failure : ExitStatus.difference
+        if failed.isEmpty { return 0 }
+        return failed.count == jobs.count ? ExitStatus.failure : ExitStatus.difference
     }
 
     func encode(result: BackgroundRemover.Result, image: Image, ext: String, color: (UInt8, UInt8, UInt8)?,
@@ -239,6 +234,36 @@ struct Remove: ParsableCommand {
         let path: String, reason: String
         var description: String { "cannot write '\(path)': \(reason)" }
     }
+}
+
+/// Failed inputs of a batch, recorded from any thread; each failure is reported on stderr at once.
+final class FailureLog: @unchecked Sendable {
+    private var failed: [String] = []
+    private let lock = NSLock()
+
+    func record(_ input: String, _ error: Error) {
+        lock.lock(); defer { lock.unlock() }
+        failed.append(input)
+        FileHandle.standardError.write(Data("u2net-run: error: \(error)\n".utf8))
+    }
+
+    /// Prints a line on stdout without interleaving with other threads' lines.
+    func printLine(_ line: String) {
+        lock.lock(); defer { lock.unlock() }
+        print(line)
+        fflush(stdout)
+    }
+
+    var entries: [String] { lock.lock(); defer { lock.unlock() }; return failed }
+}
+
+/// A photo being decoded in the background, and the wait for it.
+final class DecodeSlot: @unchecked Sendable {
+    private var result: Swift.Result<Image, Error>?
+    private let ready = DispatchSemaphore(value: 0)
+
+    func fill(_ r: Swift.Result<Image, Error>) { result = r; ready.signal() }
+    func take() -> Swift.Result<Image, Error> { ready.wait(); return result! }
 }
 
 /// A progress line on a terminal: done/total, images per second, time left.
