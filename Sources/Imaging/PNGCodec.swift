@@ -65,29 +65,10 @@ public enum PNGCodec {
         return Image(width: width, height: height, rgb: rgb, alpha: alpha)
     }
 
-    /// Decodes any PNG as 8-bit grey (colour is converted to luminance, 16-bit is scaled).
+    /// Decodes any PNG as 8-bit grey: colour becomes luminance (grey stays exactly as it is, since the
+    /// weights sum to one), 16-bit samples are scaled, alpha is ignored.
     public static func readGray(path: String) throws -> GrayImage {
-        let data = try ImageFile.read(path: path)
-        var image = png_image()
-        image.version = UInt32(PNG_IMAGE_VERSION)
-        let ok = data.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
-        guard ok != 0 else { throw ImagingError.decode(path: path, reason: message(&image)) }
-        defer { png_image_free(&image) }
-        let width = Int(image.width), height = Int(image.height)
-        guard width > 0, height > 0, width * height <= 1 << 30 else {
-            throw ImagingError.decode(path: path, reason: "absurd dimensions \(width)×\(height)")
-        }
-        if image.format & UInt32(PNG_FORMAT_FLAG_COLOR) != 0 || image.format & UInt32(PNG_FORMAT_FLAG_LINEAR) != 0 {
-            let rgb = try decode(data, path: path, maxPixels: 1 << 30)
-            return Grayscale.luminance(rgb)
-        }
-        image.format = PNGFormat.gray
-        var pixels = [UInt8](repeating: 0, count: width * height)
-        let finished = pixels.withUnsafeMutableBytes {
-            png_image_finish_read(&image, nil, $0.baseAddress, Int32(width), nil)
-        }
-        guard finished != 0 else { throw ImagingError.decode(path: path, reason: message(&image)) }
-        return GrayImage(width: width, height: height, pixels: pixels)
+        Grayscale.luminance(try decode(ImageFile.read(path: path), path: path, maxPixels: 1 << 30))
     }
 
     /// Encodes 8-bit pixels with `channels` = 1 (grey), 3 (RGB) or 4 (RGBA).

@@ -26,7 +26,7 @@ final class ConvolutionAgreementTests: XCTestCase {
             let d = [1, 2, 4, 8][trial % 4]
             let k = trial % 5 == 4 ? 5 : 3
             var g = Conv2DGeometry(batch: trial % 7 == 0 ? 2 : 1, inChannels: rng.int(1...37), inHeight: rng.int(1...45),
-                                   inWidth: rng.int(1...53), outChannels: rng.int(4...29), kernelHeight: k, kernelWidth: k)
+                                   inWidth: rng.int(1...53), outChannels: rng.int(1...29), kernelHeight: k, kernelWidth: k)
             g.dilationY = d; g.dilationX = d
             let p = d * (k - 1) / 2
             g.padTop = p; g.padLeft = p; g.padBottom = p; g.padRight = p

@@ -25,11 +25,11 @@ public final class Conv2DDirect: @unchecked Sendable {
     /// Scratch budget for one band of padded input, in floats (8 MiB).
     static let maxScratchFloats = 1 << 21
 
-    /// Whether this kernel handles `g`: stride 1, one group, a window larger than 1×1, and at least
-    /// four output channels (fewer would leave most of each register tile idle; sgemm does those better).
+    /// Whether this kernel handles `g`: stride 1, one group, a window larger than 1×1. (With fewer than
+    /// four output channels part of each register tile idles, yet it still beats im2col, whose copying
+    /// then costs as much as the arithmetic.)
     public static func supports(_ g: Conv2DGeometry) -> Bool {
         g.strideY == 1 && g.strideX == 1 && g.groups == 1 && g.kernelHeight * g.kernelWidth > 1
-            && g.outChannels >= rowsPerTile
     }
 
     public init(geometry g: Conv2DGeometry, weights w: [Float], bias b: [Float]?, epilogue: ConvEpilogue = .none) {
