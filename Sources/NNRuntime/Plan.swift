@@ -83,6 +83,10 @@ public struct PlanOptions: Sendable {
         case automatic
         /// im2col + sgemm everywhere: the reference path the fast kernels are tested against.
         case im2col
+        /// Direct convolution wherever it applies (im2col elsewhere).
+        case direct
+        /// Winograd F(2×2, 3×3) wherever it applies (direct, then im2col, elsewhere).
+        case winograd
     }
 
     public var convolution: Convolution

@@ -13,6 +13,8 @@ public final class InferenceModel {
     public let path: String
     public let model: ONNXModel
     public let threads: Int
+    /// Algorithm choices used for every plan.
+    public var planOptions = PlanOptions()
     private var sessions: [[Int]: Session] = [:]
     private let lock = NSLock()
 
@@ -36,7 +38,7 @@ public final class InferenceModel {
         guard let input = model.graph.feedInputs.first, model.graph.feedInputs.count == 1 else {
             throw RuntimeError.invalidGraph("expected one input, the model has \(model.graph.feedInputs.count)")
         }
-        let plan = try Plan(model: model, inputShapes: [input.name: inputShape], threads: threads)
+        let plan = try Plan(model: model, inputShapes: [input.name: inputShape], threads: threads, options: planOptions)
         let s = Session(plan: plan)
         sessions[inputShape] = s
         return s

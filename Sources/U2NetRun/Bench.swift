@@ -12,13 +12,22 @@ struct Bench: ParsableCommand {
     @Option(name: .long, help: "Timed runs.") var runs: Int = 10
     @Option(name: .long, help: "Untimed warm-up runs.") var warmup: Int = 2
     @Flag(name: .long, help: "Print one JSON object.") var json = false
-    @Flag(name: .long, help: "Print time per op kind.") var profile = false
+    @Flag(name: .long, help: "Print time per op kind and the slowest steps.") var profile = false
+    @Option(name: .long, help: "Convolution algorithm: auto, im2col, direct or winograd (each where it applies).")
+    var convolution: String = "auto"
 
     func run() {
         reportingErrors {
             guard runs >= 1, warmup >= 0 else { throw ValidationError("--runs must be ≥ 1 and --warmup ≥ 0") }
             if let size, size < 1 || size > 16384 { throw ValidationError("--size must be in 1...16384") }
             let model = try options.load()
+            switch convolution {
+            case "auto": break
+            case "im2col": model.planOptions.convolution = .im2col
+            case "direct": model.planOptions.convolution = .direct
+            case "winograd": model.planOptions.convolution = .winograd
+            default: throw ValidationError("--convolution must be auto, im2col, direct or winograd")
+            }
             let shape = try model.inputShape(size: size)
             let session = try model.session(inputShape: shape)
             // A deterministic input in the range a normalised photo has.

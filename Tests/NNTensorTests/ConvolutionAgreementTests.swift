@@ -69,4 +69,46 @@ final class ConvolutionAgreementTests: XCTestCase {
         let expected = reference(g, x, w, b, .relu)
         XCTAssertLessThanOrEqual(zip(y, expected).map { abs($0 - $1) }.max()!, 1e-3)
     }
+
+    func testWinogradAgreesWithIm2col() {
+        var rng = LCG(state: 99)
+        for trial in 0..<40 {
+            var g = Conv2DGeometry(batch: trial % 9 == 0 ? 2 : 1, inChannels: rng.int(1...41), inHeight: rng.int(1...37),
+                                   inWidth: rng.int(1...61), outChannels: rng.int(1...27), kernelHeight: 3, kernelWidth: 3)
+            let pads = [(1, 1, 1, 1), (0, 0, 0, 0), (1, 0, 2, 1), (2, 2, 0, 1)][trial % 4]
+            (g.padTop, g.padLeft, g.padBottom, g.padRight) = pads
+            guard g.outHeight > 0, g.outWidth > 0 else { continue }
+            let x = (0..<g.batch * g.inChannels * g.inHeight * g.inWidth).map { _ in rng.float() }
+            let w = (0..<g.outChannels * g.patchSize).map { _ in rng.float() }
+            let b = (0..<g.outChannels).map { _ in rng.float() }
+            let epilogue: ConvEpilogue = trial % 2 == 0 ? .relu : .none
+            let expected = reference(g, x, w, b, epilogue)
+            for threads in [1, 2] {
+                let conv = WinogradF23(geometry: g, weights: w, bias: b, epilogue: epilogue)
+                var y = [Float](repeating: .nan, count: expected.count)
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: conv.scratchFloats(threads: threads))
+                defer { scratch.deallocate() }
+                conv.run(input: x, output: &y, scratch: scratch, threads: threads)
+                let worst = zip(y, expected).map { abs($0 - $1) }.max() ?? 0
+                XCTAssertLessThanOrEqual(worst, 2e-5 * Float(g.patchSize), "trial \(trial) \(g) threads \(threads)")
+            }
+        }
+    }
+
+    func testWinogradBandsOnATallImage() {
+        var g = Conv2DGeometry(batch: 1, inChannels: 64, inHeight: 301, inWidth: 157, outChannels: 16, kernelHeight: 3, kernelWidth: 3)
+        g.padTop = 1; g.padLeft = 1; g.padBottom = 1; g.padRight = 1
+        var rng = LCG(state: 3)
+        let x = (0..<64 * 301 * 157).map { _ in rng.float() }
+        let w = (0..<16 * g.patchSize).map { _ in rng.float() }
+        let b = (0..<16).map { _ in rng.float() }
+        let conv = WinogradF23(geometry: g, weights: w, bias: b, epilogue: .relu)
+        XCTAssertLessThan(conv.bandTileRows, 151, "the test must exercise several bands")
+        var y = [Float](repeating: .nan, count: 16 * 301 * 157)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: conv.scratchFloats(threads: 2))
+        defer { scratch.deallocate() }
+        conv.run(input: x, output: &y, scratch: scratch, threads: 2)
+        let expected = reference(g, x, w, b, .relu)
+        XCTAssertLessThanOrEqual(zip(y, expected).map { abs($0 - $1) }.max()!, 1e-3)
+    }
 }

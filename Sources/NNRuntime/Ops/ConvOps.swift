@@ -58,8 +58,14 @@ enum ConvOps {
         guard g.outHeight > 0, g.outWidth > 0 else { throw c.invalid("output would be empty for input \(x.shape)") }
         let wv = weights.floats
         let geometry = g
-        let direct = c.options.convolution == .automatic && Conv2DDirect.supports(g)
+        let choice = c.options.convolution
+        let winograd = WinogradF23.supports(g)
+            && (choice == .winograd || (choice == .automatic && g.outChannels >= 8 && g.inChannels >= 8))
+        let direct = choice != .im2col && Conv2DDirect.supports(g)
         let op = PlannedOp("Conv", multiplyAdds: g.multiplyAdds, acceptsActivation: true) { epilogue -> Kernel in
+            if winograd {
+                return WinogradConvKernel(WinogradF23(geometry: geometry, weights: wv, bias: bias, epilogue: epilogue))
+            }
             if direct { return DirectConvKernel(Conv2DDirect(geometry: geometry, weights: wv, bias: bias, epilogue: epilogue)) }
             return ConvKernel(Conv2DIm2col(geometry: geometry, weights: wv, bias: bias, epilogue: epilogue))
         }
@@ -104,6 +110,15 @@ final class ConvKernel: Kernel {
 final class DirectConvKernel: Kernel {
     let conv: Conv2DDirect
     init(_ conv: Conv2DDirect) { self.conv = conv }
+    func scratchFloats(threads: Int) -> Int { conv.scratchFloats(threads: threads) }
+    func run(_ io: KernelIO) {
+        conv.run(input: io.input(0), output: io.output(0), scratch: io.scratch, threads: io.threads)
+    }
+}
+
+final class WinogradConvKernel: Kernel {
+    let conv: WinogradF23
+    init(_ conv: WinogradF23) { self.conv = conv }
     func scratchFloats(threads: Int) -> Int { conv.scratchFloats(threads: threads) }
     func run(_ io: KernelIO) {
         conv.run(input: io.input(0), output: io.output(0), scratch: io.scratch, threads: io.threads)
