@@ -12,7 +12,7 @@ public final class WinogradF23: @unchecked Sendable {
 
     static let tilesPerStep = 12
     private let blocks: Int                          // output-channel blocks of 8
-    private let packed: UnsafeMutablePointer<Float>  // [blocks][Cin][16][8]
+    private let packed: UnsafeMutablePointer<Float>  // [blocks][16][Cin][8]: the Cin loop reads it in order
     private let bias: UnsafeMutablePointer<Float>    // [blocks * 8]
     let tilesX: Int, tilesY: Int
     let paddedWidth: Int
@@ -46,7 +46,7 @@ public final class WinogradF23: @unchecked Sendable {
                 for r in 0..<4 {
                     let a = gg[3 * r], bb = gg[3 * r + 1], c = gg[3 * r + 2]
                     let u = [a, (a + bb + c) / 2, (a - bb + c) / 2, c]
-                    for j in 0..<4 { packed[(((co / 8) * cin + ci) * 16 + r * 4 + j) * 8 + co % 8] = Float(u[j]) }
+                    for j in 0..<4 { packed[(((co / 8) * 16 + r * 4 + j) * cin + ci) * 8 + co % 8] = Float(u[j]) }
                 }
             }
         }
@@ -67,7 +67,7 @@ public final class WinogradF23: @unchecked Sendable {
     }
 
     var bandFloats: Int { geometry.inChannels * (2 * bandTileRows + 2) * paddedWidth }
-    /// Per thread: transformed input tiles [Cin][16][12] and products [16][12][8].
+    /// Per thread: transformed input tiles [16][Cin][12] and products [16][12][8].
     var threadFloats: Int { geometry.inChannels * 16 * Self.tilesPerStep + 16 * Self.tilesPerStep * 8 }
 
     public func scratchFloats(threads: Int) -> Int { bandFloats + threads * threadFloats }
@@ -115,7 +115,7 @@ public final class WinogradF23: @unchecked Sendable {
         let T = Self.tilesPerStep
         let cin = g.inChannels, PW = paddedWidth, planeIn = bandInputRows * PW
         let OH = g.outHeight, OW = g.outWidth, planeOut = OH * OW
-        let V = work                       // [cin][16][T]
+        let V = work                       // [16][cin][T]
         let M = work + cin * 16 * T        // [16][T][8]
         let (lo, hi): (Float, Float)
         switch epilogue {
@@ -129,7 +129,7 @@ public final class WinogradF23: @unchecked Sendable {
             // Input transform: V = Bᵀ d B for T tiles of every input channel.
             for ci in 0..<cin {
                 let base = band + ci * planeIn + (2 * bandRow) * PW + 2 * tx0
-                let v = V + ci * 16 * T
+                let v = V + ci * T
                 for t in 0..<T {
                     let p = base + 2 * t
                     let r0 = p, r1 = p + PW, r2 = p + 2 * PW, r3 = p + 3 * PW
@@ -139,10 +139,11 @@ public final class WinogradF23: @unchecked Sendable {
                     let rows = (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
                     // …then (Bᵀ d) B: the columns of each row.
                     @inline(__always) func put(_ i: Int, _ row: SIMD4<Float>) {
-                        v[(4 * i + 0) * T + t] = row[0] - row[2]
-                        v[(4 * i + 1) * T + t] = row[1] + row[2]
-                        v[(4 * i + 2) * T + t] = row[2] - row[1]
-                        v[(4 * i + 3) * T + t] = row[1] - row[3]
+                        let stride = cin * T
+                        v[(4 * i + 0) * stride + t] = row[0] - row[2]
+                        v[(4 * i + 1) * stride + t] = row[1] + row[2]
+                        v[(4 * i + 2) * stride + t] = row[2] - row[1]
+                        v[(4 * i + 3) * stride + t] = row[1] - row[3]
                     }
                     put(0, rows.0); put(1, rows.1); put(2, rows.2); put(3, rows.3)
                 }
@@ -153,8 +154,8 @@ public final class WinogradF23: @unchecked Sendable {
                 for xi in 0..<16 {
                     var c0 = SIMD8<Float>(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0
                     var c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0
-                    var up = UnsafeRawPointer(u + xi * 8)
-                    var vp = UnsafePointer(V + xi * T)
+                    var up = UnsafeRawPointer(u + xi * cin * 8)
+                    var vp = UnsafePointer(V + xi * cin * T)
                     for _ in 0..<cin {
                         let w = up.loadUnaligned(as: SIMD8<Float>.self)
                         c0.addProduct(w, SIMD8(repeating: vp[0])); c1.addProduct(w, SIMD8(repeating: vp[1]))
@@ -163,8 +164,8 @@ public final class WinogradF23: @unchecked Sendable {
                         c6.addProduct(w, SIMD8(repeating: vp[6])); c7.addProduct(w, SIMD8(repeating: vp[7]))
                         c8.addProduct(w, SIMD8(repeating: vp[8])); c9.addProduct(w, SIMD8(repeating: vp[9]))
                         c10.addProduct(w, SIMD8(repeating: vp[10])); c11.addProduct(w, SIMD8(repeating: vp[11]))
-                        up += 16 * 8 * 4
-                        vp += 16 * T
+                        up += 8 * 4
+                        vp += T
                     }
                     let m = UnsafeMutableRawPointer(M + xi * T * 8)
                     m.storeBytes(of: c0, toByteOffset: 0, as: SIMD8<Float>.self)
