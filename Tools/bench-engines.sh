@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=Tools/.venv
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check numpy==2.4.6 onnxruntime==1.32.0
+"$venv/bin/pip" install --quiet --disable-pip-version-check numpy==2.4.6 onnx==1.23.2 onnxruntime==1.32.0
 Tools/fetch-weights.sh
 swift build -c release --product u2net-run >&2
 exec "$venv/bin/python" Tools/reference/bench_engines.py --binary .build/release/u2net-run "$@"
