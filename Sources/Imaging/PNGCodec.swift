@@ -85,15 +85,24 @@ public enum PNGCodec {
         // Favour speed over the last few percent of size: cutouts of large photos are big.
         image.flags = UInt32(PNG_IMAGE_FLAG_FAST)
         let stride = Int32(width * channels)
-        var size = 0
-        let sized = pixels.withUnsafeBytes {
-            png_image_write_to_memory(&image, nil, &size, 0, $0.baseAddress, stride, nil)
-        }
-        guard sized != 0 else { throw ImagingError.encode(reason: message(&image)) }
+        // One pass into a buffer sized for the worst case (stored deflate blocks plus chunk overhead);
+        // asking libpng for the size first would compress the image twice.
+        let raw = height * (1 + width * channels)
+        var size = raw + raw / 4096 * 16 + 4096
         var out = [UInt8](repeating: 0, count: size)
-        let ok = out.withUnsafeMutableBytes { buffer in
+        var ok = out.withUnsafeMutableBytes { buffer in
             pixels.withUnsafeBytes {
                 png_image_write_to_memory(&image, buffer.baseAddress, &size, 0, $0.baseAddress, stride, nil)
+            }
+        }
+        if ok == 0 && size > out.count {
+            // libpng reports the size it needs when the buffer is too small.
+            out = [UInt8](repeating: 0, count: size)
+            image.warning_or_error = 0
+            ok = out.withUnsafeMutableBytes { buffer in
+                pixels.withUnsafeBytes {
+                    png_image_write_to_memory(&image, buffer.baseAddress, &size, 0, $0.baseAddress, stride, nil)
+                }
             }
         }
         guard ok != 0 else { throw ImagingError.encode(reason: message(&image)) }

@@ -126,6 +126,33 @@ final class RemoveCommandTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("kitty.out.png").path))
     }
 
+    func testBackgroundImageAndStandardStreams() throws {
+        let out = try temp()
+        let photo = Self.photos.appendingPathComponent("chelsea.png").path
+        let behind = out.appendingPathComponent("behind.png").path
+        let r = try cli.run([photo, "-o", behind, "--bg-image", Self.photos.appendingPathComponent("coffee.png").path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let flat = try ImageFile.load(path: behind)
+        XCTAssertEqual(flat.width, 451)
+        XCTAssertNil(flat.alpha, "flattened onto the other photo")
+
+        // stdin → stdout: the bytes that come out are the same JPEG a file output gets.
+        let p = Process()
+        p.executableURL = CLI.binary
+        p.arguments = ["-", "-o", "-", "--bg", "white", "--format", "jpg"]
+        p.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: photo))
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let bytes = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        let image = try ImageFile.decode(bytes, path: "<stdout>")
+        XCTAssertEqual(image.width, 451)
+        XCTAssertEqual(image.height, 300)
+    }
+
     func testBadInputsFailCleanly() throws {
         let dir = try temp()
         func file(_ name: String, _ data: Data) throws -> String {
