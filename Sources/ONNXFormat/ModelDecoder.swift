@@ -4,11 +4,15 @@ extension ONNXModel {
     /// Reads and decodes an ONNX model file. External-data tensors are read relative to the file's folder.
     public static func load(path: String) throws -> ONNXModel {
         let url = URL(fileURLWithPath: path)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ONNXError.unreadable(path: path, reason: "it is a folder")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: url, options: .mappedIfSafe)
         } catch {
-            let reason = FileManager.default.fileExists(atPath: path) ? "\(error.localizedDescription)" : "no such file"
+            let reason = FileManager.default.fileExists(atPath: path) ? "permission denied or not a regular file" : "no such file"
             throw ONNXError.unreadable(path: path, reason: reason)
         }
         guard !data.isEmpty else { throw ONNXError.unreadable(path: path, reason: "the file is empty") }

@@ -74,7 +74,9 @@ struct Remove: ParsableCommand {
             }
             return [Job(input: input, output: out)]
         }
-        guard let output else { throw ValidationError("several inputs need -o FOLDER") }
+        guard let output else {
+            throw ValidationError(inputs.count == 1 ? "a folder input needs -o FOLDER" : "several inputs need -o FOLDER")
+        }
         if fm.fileExists(atPath: output, isDirectory: &isDir), !isDir.boolValue {
             throw ValidationError("-o '\(output)' is a file; several inputs need a folder")
         }
