@@ -28,14 +28,17 @@ struct CLI {
         p.standardOutput = out
         p.standardError = err
         try p.run()
-        var o = Data(), e = Data()
+        // Read both pipes at once, so a chatty child never blocks on a full pipe.
+        final class Collected: @unchecked Sendable { var data = Data() }
+        let e = Collected()
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async { e = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        o = out.fileHandleForReading.readDataToEndOfFile()
+        DispatchQueue.global().async { e.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let o = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                      stderr: String(decoding: e.data, as: UTF8.self))
     }
 
     func requireModel() throws {
