@@ -48,8 +48,11 @@ let package = Package(
         .testTarget(name: "ONNXFormatTests", dependencies: ["ONNXFormat"], swiftSettings: moduleSettings),
         .testTarget(name: "NNRuntimeTests", dependencies: ["NNRuntime", "U2Net"],
                     resources: [.copy("Fixtures")], swiftSettings: moduleSettings),
-        .testTarget(name: "MattingTests", dependencies: ["Matting", "Imaging", "TestImages"], swiftSettings: moduleSettings),
-        .testTarget(name: "EndToEndTests", dependencies: ["U2Net", "TestImages"], swiftSettings: moduleSettings),
+        // These read their fixtures in place (the end-to-end tests hand their paths to the binary).
+        .testTarget(name: "MattingTests", dependencies: ["Matting", "Imaging", "TestImages"], exclude: ["Fixtures"],
+                    swiftSettings: moduleSettings),
+        .testTarget(name: "EndToEndTests", dependencies: ["U2Net", "TestImages"], exclude: ["Fixtures"],
+                    swiftSettings: moduleSettings),
     ],
     swiftLanguageModes: [.v5]
 )

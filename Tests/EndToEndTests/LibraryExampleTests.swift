@@ -9,7 +9,7 @@ final class LibraryExampleTests: XCTestCase {
         let photoPath = RemoveCommandTests.photos.appendingPathComponent("astronaut.png").path
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("portrait-\(UUID()).png")
         defer { try? FileManager.default.removeItem(at: output) }
-        FileManager.default.changeCurrentDirectoryPath(CLI.packageRoot.path)
+        _ = FileManager.default.changeCurrentDirectoryPath(CLI.packageRoot.path)
 
         // README: "Library"
         let remover = try BackgroundRemover(model: "u2netp")
