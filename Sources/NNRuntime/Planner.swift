@@ -114,6 +114,7 @@ struct Planner {
             }
         }
         var live = pending.filter { !$0.removed }
+        let removedNodes = graph.nodes.count - live.count  // folded into constants or never needed
 
         // Activation fusion: Conv → Relu / Clip becomes one kernel when nothing else reads the Conv's output.
         var consumers: [String: Int] = [:]
@@ -218,7 +219,7 @@ struct Planner {
         for n in graph.nodes { histogram[n.opType, default: 0] += 1 }
         let statistics = PlanStatistics(graphOpCounts: histogram, parameterCount: parameters,
                                         convolutionCount: convolutions, multiplyAdds: multiplyAdds,
-                                        foldedNodes: graph.nodes.count - pending.count + pending.filter { $0.removed }.count - fused,
+                                        foldedNodes: removedNodes,
                                         fusedActivations: fused, elidedConcats: elided)
         return Result(inputs: inputs, outputs: outputs, steps: steps, valueFloats: arena.size,
                       scratchFloats: scratch, statistics: statistics)

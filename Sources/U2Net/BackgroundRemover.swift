@@ -54,8 +54,11 @@ public final class BackgroundRemover: @unchecked Sendable {
         let input = timed("prepare") { preset.prepare(image) }
         let output: Tensor = try timed("infer") {
             lock.lock(); defer { lock.unlock() }
+            // Only the first output is needed: fill the input in place and read that one back.
             let session = try model.session(inputShape: input.shape)
-            _ = try session.run([session.plan.inputs[0].name: input])
+            let buffer = session.inputBuffer(0)
+            input.floats.withUnsafeBufferPointer { _ = buffer.update(fromContentsOf: $0) }
+            session.execute(timings: nil)
             return session.output(0)
         }
         let mask = timed("finish") { preset.finish(output, width: image.width, height: image.height) }

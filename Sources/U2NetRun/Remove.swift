@@ -83,11 +83,8 @@ struct Remove: ParsableCommand {
         let ext = outputExtension(for: nil)
         var jobs: [Job] = []
         for input in inputs {
-            guard fm.fileExists(atPath: input, isDirectory: &isDir) else {
-                jobs.append(Job(input: input, output: output + "/" + URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent + "." + ext))
-                continue
-            }
-            if !isDir.boolValue {
+            // A file (or a missing path, reported when its turn comes) maps to <stem>.<ext> in the folder.
+            guard fm.fileExists(atPath: input, isDirectory: &isDir), isDir.boolValue else {
                 jobs.append(Job(input: input, output: output + "/" + URL(fileURLWithPath: input).deletingPathExtension().lastPathComponent + "." + ext))
                 continue
             }

@@ -43,6 +43,15 @@ public enum ConvEpilogue: Sendable, Equatable {
     case none
     case relu
     case clip(min: Float, max: Float)
+
+    /// The range outputs are clamped to (±infinity for none).
+    public var bounds: (lower: Float, upper: Float) {
+        switch self {
+        case .none: return (-.infinity, .infinity)
+        case .relu: return (0, .infinity)
+        case let .clip(lo, hi): return (lo, hi)
+        }
+    }
 }
 
 /// Convolution as matrix multiplication: `im2col` into a bounded per-thread scratch, then `cblas_sgemm`.
@@ -186,14 +195,8 @@ public final class Conv2DIm2col: @unchecked Sendable {
     @inline(__always)
     private func applyEpilogue(_ out: UnsafeMutablePointer<Float>, rows: Int, cols: Int, rowStride: Int,
                                bias: UnsafePointer<Float>) {
-        switch epilogue {
-        case .none: ConvEpilogueKernel.biasClamp(out, rows: rows, cols: cols, rowStride: rowStride, bias: bias,
-                                                 lo: -.infinity, hi: .infinity)
-        case .relu: ConvEpilogueKernel.biasClamp(out, rows: rows, cols: cols, rowStride: rowStride, bias: bias,
-                                                 lo: 0, hi: .infinity)
-        case let .clip(lo, hi): ConvEpilogueKernel.biasClamp(out, rows: rows, cols: cols, rowStride: rowStride,
-                                                             bias: bias, lo: lo, hi: hi)
-        }
+        let (lo, hi) = epilogue.bounds
+        ConvEpilogueKernel.biasClamp(out, rows: rows, cols: cols, rowStride: rowStride, bias: bias, lo: lo, hi: hi)
     }
 }
 

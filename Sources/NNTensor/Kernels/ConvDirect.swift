@@ -91,23 +91,8 @@ public final class Conv2DDirect: @unchecked Sendable {
             while y0 < OH {
                 let rows = min(bandRows, OH - y0)
                 let bandIn = rows + halo
-                // Padded copy of input rows [y0 - padTop, y0 - padTop + bandIn).
-                Parallel.forEach(g.inChannels, threads: threads) { c in
-                    let src = image + c * g.inHeight * g.inWidth
-                    let dst = scratch + c * bandIn * PW
-                    for r in 0..<bandIn {
-                        let iy = y0 - g.padTop + r
-                        let d = dst + r * PW
-                        if iy < 0 || iy >= g.inHeight {
-                            d.initialize(repeating: 0, count: PW)
-                        } else {
-                            d.initialize(repeating: 0, count: g.padLeft)
-                            (d + g.padLeft).initialize(from: src + iy * g.inWidth, count: g.inWidth)
-                            let tail = PW - g.padLeft - g.inWidth
-                            (d + g.padLeft + g.inWidth).initialize(repeating: 0, count: tail)
-                        }
-                    }
-                }
+                PaddedBand.fill(scratch, from: image, channels: g.inChannels, height: g.inHeight, width: g.inWidth,
+                                firstRow: y0 - g.padTop, rows: bandIn, padLeft: g.padLeft, paddedWidth: PW, threads: threads)
                 let tiles = scratch + bandFloats
                 Parallel.forRanges(rows, threads: threads) { worker, range in
                     let tile = tiles + worker * self.tileFloats
@@ -131,12 +116,7 @@ public final class Conv2DDirect: @unchecked Sendable {
         let kh = g.kernelHeight, kw = g.kernelWidth, dy = g.dilationY, dx = g.dilationX
         let taps = kh * kw
         let cin = g.inChannels, chunk = Self.channelsPerChunk
-        let (lo, hi): (Float, Float)
-        switch epilogue {
-        case .none: (lo, hi) = (-.infinity, .infinity)
-        case .relu: (lo, hi) = (0, .infinity)
-        case let .clip(a, z): (lo, hi) = (a, z)
-        }
+        let (lo, hi) = epilogue.bounds
         let vlo = SIMD8<Float>(repeating: lo), vhi = SIMD8<Float>(repeating: hi)
         let rowBase = scratch + bandRow * PW
         var x0 = 0

@@ -31,7 +31,7 @@ public enum Elementwise {
         case .relu:
             map(x, y, count, { $0.replacing(with: 0, where: $0 .< 0) }, { Swift.max($0, 0) })
         case .sigmoid:
-            map(x, y, count, { SIMDMath.sigmoid($0) }, { 1 / (1 + Foundation_exp(-$0)) })
+            map(x, y, count, { SIMDMath.sigmoid($0) }, { 1 / (1 + Foundation.exp(-$0)) })
         case let .clip(lo, hi):
             let vlo = SIMD8<Float>(repeating: lo), vhi = SIMD8<Float>(repeating: hi)
             map(x, y, count, { $0.clamped(lowerBound: vlo, upperBound: vhi) }, { Swift.min(Swift.max($0, lo), hi) })
@@ -40,13 +40,13 @@ public enum Elementwise {
         case .neg: map(x, y, count, { -$0 }, { -$0 })
         case .abs: map(x, y, count, { $0.replacing(with: -$0, where: $0 .< 0) }, { Swift.abs($0) })
         case .sqrt: map(x, y, count, { $0.squareRoot() }, { $0.squareRoot() })
-        case .exp: map(x, y, count, { SIMDMath.exp($0) }, { Foundation_exp($0) })
+        case .exp: map(x, y, count, { SIMDMath.exp($0) }, { Foundation.exp($0) })
         case .reciprocal: map(x, y, count, { 1 / $0 }, { 1 / $0 })
         case .floor: map(x, y, count, { $0.rounded(.down) }, { $0.rounded(.down) })
         case .ceil: map(x, y, count, { $0.rounded(.up) }, { $0.rounded(.up) })
         case .tanh:
             // tanh(x) = 2·sigmoid(2x) − 1
-            map(x, y, count, { 2 * SIMDMath.sigmoid(2 * $0) - 1 }, { 2 / (1 + Foundation_exp(-2 * $0)) - 1 })
+            map(x, y, count, { 2 * SIMDMath.sigmoid(2 * $0) - 1 }, { 2 / (1 + Foundation.exp(-2 * $0)) - 1 })
         case .identity:
             if UnsafePointer(y) != x { y.update(from: x, count: count) }
         }
@@ -91,7 +91,7 @@ public enum Elementwise {
         case .div: return a / b
         case .min: return Swift.min(a, b)
         case .max: return Swift.max(a, b)
-        case .pow: return Foundation_pow(a, b)
+        case .pow: return Foundation.pow(a, b)
         }
     }
 
@@ -179,5 +179,3 @@ public enum Elementwise {
     }
 }
 
-@usableFromInline func Foundation_exp(_ x: Float) -> Float { Foundation.exp(x) }
-@usableFromInline func Foundation_pow(_ x: Float, _ y: Float) -> Float { Foundation.pow(x, y) }

@@ -84,19 +84,8 @@ public final class WinogradF23: @unchecked Sendable {
                 let rows = min(bandTileRows, tilesY - ty0)
                 let bandIn = 2 * rows + 2
                 let y0 = 2 * ty0
-                Parallel.forEach(g.inChannels, threads: threads) { c in
-                    let src = image + c * g.inHeight * g.inWidth
-                    let dst = scratch + c * bandIn * PW
-                    for r in 0..<bandIn {
-                        let iy = y0 - g.padTop + r
-                        let d = dst + r * PW
-                        d.initialize(repeating: 0, count: PW)
-                        if iy >= 0 && iy < g.inHeight {
-                            let count = min(g.inWidth, PW - g.padLeft)
-                            (d + g.padLeft).update(from: src + iy * g.inWidth, count: count)
-                        }
-                    }
-                }
+                PaddedBand.fill(scratch, from: image, channels: g.inChannels, height: g.inHeight, width: g.inWidth,
+                                firstRow: y0 - g.padTop, rows: bandIn, padLeft: g.padLeft, paddedWidth: PW, threads: threads)
                 let perThread = scratch + bandFloats
                 Parallel.forRanges(rows, threads: threads) { worker, range in
                     let local = perThread + worker * self.threadFloats
@@ -117,12 +106,7 @@ public final class WinogradF23: @unchecked Sendable {
         let OH = g.outHeight, OW = g.outWidth, planeOut = OH * OW
         let V = work                       // [16][cin][T]
         let M = work + cin * 16 * T        // [16][T][8]
-        let (lo, hi): (Float, Float)
-        switch epilogue {
-        case .none: (lo, hi) = (-.infinity, .infinity)
-        case .relu: (lo, hi) = (0, .infinity)
-        case let .clip(a, z): (lo, hi) = (a, z)
-        }
+        let (lo, hi) = epilogue.bounds
         let vlo = SIMD8<Float>(repeating: lo), vhi = SIMD8<Float>(repeating: hi)
         var tx0 = 0
         while tx0 < tilesX {
@@ -189,10 +173,11 @@ public final class WinogradF23: @unchecked Sendable {
                         UnsafeRawPointer(M + ((4 * i + j) * T + t) * 8).loadUnaligned(as: SIMD8<Float>.self)
                     }
                     // Aᵀ M: rows 0 + 1 + 2, and 1 − 2 − 3, for each column j…
-                    @inline(__always) func top(_ j: Int) -> SIMD8<Float> { mm(0, j) + mm(1, j) + mm(2, j) }
-                    @inline(__always) func bottom(_ j: Int) -> SIMD8<Float> { mm(1, j) - mm(2, j) - mm(3, j) }
-                    let a0 = top(0), a1 = top(1), a2 = top(2), a3 = top(3)
-                    let e0 = bottom(0), e1 = bottom(1), e2 = bottom(2), e3 = bottom(3)
+                    @inline(__always) func rows(_ j: Int) -> (SIMD8<Float>, SIMD8<Float>) {
+                        let m1 = mm(1, j), m2 = mm(2, j)
+                        return (mm(0, j) + m1 + m2, m1 - m2 - mm(3, j))
+                    }
+                    let (a0, e0) = rows(0), (a1, e1) = rows(1), (a2, e2) = rows(2), (a3, e3) = rows(3)
                     // …then (Aᵀ M) A on the columns.
                     let y00 = (a0 + a1 + a2 + b).clamped(lowerBound: vlo, upperBound: vhi)
                     let y01 = (a1 - a2 - a3 + b).clamped(lowerBound: vlo, upperBound: vhi)

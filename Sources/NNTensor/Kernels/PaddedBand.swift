@@ -1,0 +1,26 @@
+/// The zero-bordered copy of a band of input rows that the direct and Winograd convolutions read, so
+/// that their inner loops need no bounds checks.
+enum PaddedBand {
+    /// For every channel of `image` (`channels × height × width`), copies image rows
+    /// `firstRow ..< firstRow + rows` into `band` (`channels × rows × paddedWidth`), each row starting
+    /// `padLeft` floats in; rows outside the image and the borders are zeros.
+    static func fill(_ band: UnsafeMutablePointer<Float>, from image: UnsafePointer<Float>, channels: Int,
+                     height: Int, width: Int, firstRow: Int, rows: Int, padLeft: Int, paddedWidth: Int, threads: Int) {
+        precondition(padLeft + width <= paddedWidth)
+        Parallel.forEach(channels, threads: threads) { c in
+            let src = image + c * height * width
+            let dst = band + c * rows * paddedWidth
+            for r in 0..<rows {
+                let iy = firstRow + r
+                let d = dst + r * paddedWidth
+                if iy < 0 || iy >= height {
+                    d.initialize(repeating: 0, count: paddedWidth)
+                } else {
+                    d.initialize(repeating: 0, count: padLeft)
+                    (d + padLeft).initialize(from: src + iy * width, count: width)
+                    (d + padLeft + width).initialize(repeating: 0, count: paddedWidth - padLeft - width)
+                }
+            }
+        }
+    }
+}
