@@ -85,8 +85,10 @@ public struct PlanOptions: Sendable {
         case im2col
         /// Direct convolution wherever it applies (im2col elsewhere).
         case direct
-        /// Winograd F(2×2, 3×3) wherever it applies (direct, then im2col, elsewhere).
+        /// Winograd F(4×4, 3×3) wherever it applies (direct, then im2col, elsewhere).
         case winograd
+        /// Winograd F(2×2, 3×3) wherever it applies (direct, then im2col, elsewhere).
+        case winograd2x2
     }
 
     public var convolution: Convolution

@@ -13,7 +13,7 @@ struct Bench: ParsableCommand {
     @Option(name: .long, help: "Untimed warm-up runs.") var warmup: Int = 2
     @Flag(name: .long, help: "Print one JSON object.") var json = false
     @Flag(name: .long, help: "Print time per op kind and the slowest steps.") var profile = false
-    @Option(name: .long, help: "Convolution algorithm: auto, im2col, direct or winograd (each where it applies).")
+    @Option(name: .long, help: "Convolution algorithm: auto, im2col, direct, winograd (F(4×4,3×3)) or winograd2x2 (F(2×2,3×3)), each where it applies.")
     var convolution: String = "auto"
 
     func run() {
@@ -26,7 +26,8 @@ struct Bench: ParsableCommand {
             case "im2col": model.planOptions.convolution = .im2col
             case "direct": model.planOptions.convolution = .direct
             case "winograd": model.planOptions.convolution = .winograd
-            default: throw ValidationError("--convolution must be auto, im2col, direct or winograd")
+            case "winograd2x2": model.planOptions.convolution = .winograd2x2
+            default: throw ValidationError("--convolution must be auto, im2col, direct, winograd or winograd2x2")
             }
             let shape = try model.inputShape(size: size)
             let session = try model.session(inputShape: shape)

@@ -59,14 +59,17 @@ enum ConvOps {
         let wv = weights.floats
         let geometry = g
         let choice = c.options.convolution
-        let winograd = WinogradF23.supports(g)
-            && (choice == .winograd || (choice == .automatic && g.outChannels >= 8 && g.inChannels >= 8))
+        // Winograd where a 3×3 convolution has enough channels for its transforms to pay; F(4×4, 3×3)
+        // unless the tiles would be mostly padding.
+        let plain3x3 = WinogradF43.supports(g)
+        let winogradPays = g.outChannels >= 8 && g.inChannels >= 8
+        let f43 = plain3x3 && (choice == .winograd || (choice == .automatic && winogradPays))
+        let f23 = plain3x3 && choice == .winograd2x2
         let direct = choice != .im2col && Conv2DDirect.supports(g)
         let op = PlannedOp("Conv", multiplyAdds: g.multiplyAdds, acceptsActivation: true) { epilogue -> Kernel in
-            if winograd {
-                return WinogradConvKernel(WinogradF23(geometry: geometry, weights: wv, bias: bias, epilogue: epilogue))
-            }
-            if direct { return DirectConvKernel(Conv2DDirect(geometry: geometry, weights: wv, bias: bias, epilogue: epilogue)) }
+            if f43 { return ScratchConvKernel(WinogradF43(geometry: geometry, weights: wv, bias: bias, epilogue: epilogue)) }
+            if f23 { return ScratchConvKernel(WinogradF23(geometry: geometry, weights: wv, bias: bias, epilogue: epilogue)) }
+            if direct { return ScratchConvKernel(Conv2DDirect(geometry: geometry, weights: wv, bias: bias, epilogue: epilogue)) }
             return ConvKernel(Conv2DIm2col(geometry: geometry, weights: wv, bias: bias, epilogue: epilogue))
         }
         return .runtime(outputs: [([g.batch, g.outChannels, g.outHeight, g.outWidth], .float32)], op: op)
@@ -107,18 +110,10 @@ final class ConvKernel: Kernel {
     }
 }
 
-final class DirectConvKernel: Kernel {
-    let conv: Conv2DDirect
-    init(_ conv: Conv2DDirect) { self.conv = conv }
-    func scratchFloats(threads: Int) -> Int { conv.scratchFloats(threads: threads) }
-    func run(_ io: KernelIO) {
-        conv.run(input: io.input(0), output: io.output(0), scratch: io.scratch, threads: io.threads)
-    }
-}
-
-final class WinogradConvKernel: Kernel {
-    let conv: WinogradF23
-    init(_ conv: WinogradF23) { self.conv = conv }
+/// Runs any of the scratch-using convolutions (direct, Winograd).
+final class ScratchConvKernel: Kernel {
+    let conv: any ScratchConvolution
+    init(_ conv: any ScratchConvolution) { self.conv = conv }
     func scratchFloats(threads: Int) -> Int { conv.scratchFloats(threads: threads) }
     func run(_ io: KernelIO) {
         conv.run(input: io.input(0), output: io.output(0), scratch: io.scratch, threads: io.threads)

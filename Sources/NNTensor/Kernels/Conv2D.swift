@@ -54,6 +54,20 @@ public enum ConvEpilogue: Sendable, Equatable {
     }
 }
 
+/// A convolution kernel that reads its input through a per-run scratch buffer: the direct and Winograd
+/// kernels. Weights are packed at initialisation; `run` allocates nothing.
+public protocol ScratchConvolution: AnyObject, Sendable {
+    var geometry: Conv2DGeometry { get }
+    /// Floats of scratch `run` needs with `threads` threads.
+    func scratchFloats(threads: Int) -> Int
+    /// - Parameters:
+    ///   - input: `batch × inChannels × inHeight × inWidth` (NCHW).
+    ///   - output: `batch × outChannels × outHeight × outWidth`; must not overlap `input`.
+    ///   - scratch: ``scratchFloats(threads:)`` floats.
+    func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+             scratch: UnsafeMutablePointer<Float>, threads: Int)
+}
+
 /// Convolution as matrix multiplication: `im2col` into a bounded per-thread scratch, then `cblas_sgemm`.
 ///
 /// The output columns (pixels) are cut into tiles of at most ``maxScratchFloats`` im2col elements, so

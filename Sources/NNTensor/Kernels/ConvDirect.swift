@@ -7,7 +7,7 @@
 /// block of output channels runs over that chunk before the next, so the chunk's input patch is
 /// read from L1. Weights are packed once, four output channels interleaved, so the broadcasts read
 /// consecutive floats.
-public final class Conv2DDirect: @unchecked Sendable {
+public final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
     public let geometry: Conv2DGeometry
     public let epilogue: ConvEpilogue
 

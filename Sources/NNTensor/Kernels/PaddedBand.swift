@@ -24,3 +24,29 @@ enum PaddedBand {
         }
     }
 }
+
+extension PaddedBand {
+    /// Like ``fill``, with each band row stored by phase: padded column `x = 4·q + p` goes to
+    /// `row[p · quads + q]`, so that every fourth column is contiguous. `band` is
+    /// `channels × rows × 4·quads`; columns outside the image are zeros.
+    static func fillPhased(_ band: UnsafeMutablePointer<Float>, from image: UnsafePointer<Float>, channels: Int,
+                           height: Int, width: Int, firstRow: Int, rows: Int, padLeft: Int, quads: Int, threads: Int) {
+        precondition(padLeft + width <= 4 * quads)
+        let rowFloats = 4 * quads
+        Parallel.forEach(channels, threads: threads) { c in
+            let src = image + c * height * width
+            let dst = band + c * rows * rowFloats
+            for r in 0..<rows {
+                let iy = firstRow + r
+                let d = dst + r * rowFloats
+                d.initialize(repeating: 0, count: rowFloats)
+                guard iy >= 0 && iy < height else { continue }
+                let s = src + iy * width
+                for ix in 0..<width {
+                    let x = ix + padLeft
+                    d[(x & 3) * quads + (x >> 2)] = s[ix]
+                }
+            }
+        }
+    }
+}

@@ -6,7 +6,7 @@
 /// SIMD8 lane each) and input tiles 12 at a time: per input channel and transform position the
 /// register tile loads one weight vector and broadcasts 12 tile values into 12 FMAs. Input rows are
 /// copied in bands into a zero-bordered scratch, as in ``Conv2DDirect``.
-public final class WinogradF23: @unchecked Sendable {
+public final class WinogradF23: ScratchConvolution, @unchecked Sendable {
     public let geometry: Conv2DGeometry
     public let epilogue: ConvEpilogue
 

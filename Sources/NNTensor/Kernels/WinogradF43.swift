@@ -1,0 +1,312 @@
+/// 3×3 stride-1 convolution by Winograd's F(4×4, 3×3): each 4×4 block of output comes from a 6×6 input
+/// tile with 36 multiplies per input/output channel pair instead of 144 (F(2×2, 3×3) needs 64 for the
+/// same 16 outputs).
+///
+/// Transforms (Lavin & Gray 2015, interpolation points 0, ±1, ±2, ∞): U = G g Gᵀ for each 3×3 kernel
+/// (once, in double precision), V = Bᵀ d B for each input tile, Y = Aᵀ M A with M[ξ] = Σ_ci U[ξ] V[ξ].
+///
+/// Layouts: the input band is copied with its columns split by phase (x mod 4), so the 16 tiles of a
+/// step read each of their six columns as one contiguous 16-float vector and the input transform runs
+/// on whole vectors. The product loop takes output channels 8 at a time (one SIMD8 lane each) and
+/// tiles 12 at a time (broadcast), as in ``WinogradF23``; the output transform adds the bias, clamps
+/// and scatters each tile's 4×4 block to the NCHW output.
+public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
+    public let geometry: Conv2DGeometry
+    public let epilogue: ConvEpilogue
+
+    /// Tiles per step: one SIMD16 of the input transform.
+    static let tilesPerStep = 16
+    /// Tile slots of the products: the register tile takes 6 tiles at a time (the last two of the
+    /// third call are padding).
+    static let productTiles = 18
+    /// Floats between consecutive input channels of one transform position (room for the register tile's
+    /// two padding tiles).
+    static let laneTiles = 16
+    private let blocks: Int                          // output-channel blocks of 16
+    private let packed: UnsafeMutablePointer<Float>  // [36][blocks][Cin][16]
+    private let bias: UnsafeMutablePointer<Float>    // [blocks * 16]
+    let tilesX: Int, tilesY: Int, groupsX: Int
+    /// Columns per phase of a band row: padded x = 4·q + phase.
+    let quads: Int
+    /// Tile rows (groups of four output rows) per band.
+    public let bandTileRows: Int
+    static let maxScratchFloats = 1 << 21
+
+    /// Whether `g` is a plain 3×3 convolution: stride 1, dilation 1, one group.
+    public static func supports(_ g: Conv2DGeometry) -> Bool { WinogradF23.supports(g) }
+
+    /// - Parameters:
+    ///   - weights: `outChannels × inChannels × 3 × 3` floats, ONNX's layout.
+    ///   - bias: `outChannels` floats, or nil for none.
+    public init(geometry g: Conv2DGeometry, weights w: [Float], bias b: [Float]?, epilogue: ConvEpilogue = .none) {
+        precondition(Self.supports(g) && w.count == g.outChannels * g.inChannels * 9)
+        geometry = g
+        self.epilogue = epilogue
+        blocks = (g.outChannels + 15) / 16
+        let cin = g.inChannels
+        packed = .allocate(capacity: blocks * 36 * cin * 16)
+        packed.initialize(repeating: 0, count: blocks * 36 * cin * 16)
+        for co in 0..<g.outChannels {
+            for ci in 0..<cin {
+                let k = (co * cin + ci) * 9
+                var kernel = [Double](repeating: 0, count: 9)
+                for i in 0..<9 { kernel[i] = Double(w[k + i]) }
+                let u = Self.kernelTransform(kernel)
+                for xi in 0..<36 {
+                    packed[((xi * blocks + co / 16) * cin + ci) * 16 + co % 16] = Float(u[xi])
+                }
+            }
+        }
+        bias = .allocate(capacity: blocks * 16)
+        bias.initialize(repeating: 0, count: blocks * 16)
+        if let b { for co in 0..<g.outChannels { bias[co] = b[co] } }
+        tilesX = (g.outWidth + 3) / 4
+        tilesY = (g.outHeight + 3) / 4
+        groupsX = (tilesX + Self.tilesPerStep - 1) / Self.tilesPerStep
+        // A step starting at tile t reads quads t ..< t + laneTiles + 1.
+        quads = max((groupsX - 1) * Self.tilesPerStep + Self.laneTiles + 1, (g.padLeft + g.inWidth + 3) / 4)
+        let rowsFit = (Self.maxScratchFloats / max(cin * 4 * quads, 1) - 2) / 4
+        bandTileRows = max(1, min(tilesY, rowsFit))
+    }
+
+    deinit {
+        packed.deallocate()
+        bias.deallocate()
+    }
+
+    /// G g Gᵀ for one 3×3 kernel (row-major), as 36 values (row-major 6×6).
+    static func kernelTransform(_ k: [Double]) -> [Double] {
+        // G applied to a 3-vector (g0, g1, g2).
+        func gcol(_ g0: Double, _ g1: Double, _ g2: Double) -> [Double] {
+            [g0 / 4, -(g0 + g1 + g2) / 6, -(g0 - g1 + g2) / 6,
+             g0 / 24 + g1 / 12 + g2 / 6, g0 / 24 - g1 / 12 + g2 / 6, g2]
+        }
+        // G g: 6×3, column by column.
+        var gg = [Double](repeating: 0, count: 18)
+        for c in 0..<3 {
+            let col = gcol(k[c], k[3 + c], k[6 + c])
+            for r in 0..<6 { gg[r * 3 + c] = col[r] }
+        }
+        // (G g) Gᵀ: each row of G g through G.
+        var u = [Double](repeating: 0, count: 36)
+        for r in 0..<6 {
+            let row = gcol(gg[r * 3], gg[r * 3 + 1], gg[r * 3 + 2])
+            for j in 0..<6 { u[r * 6 + j] = row[j] }
+        }
+        return u
+    }
+
+    var bandRowFloats: Int { 4 * quads }
+    var bandFloats: Int { geometry.inChannels * (4 * bandTileRows + 2) * bandRowFloats }
+    /// Per thread: transformed tiles [36][Cin][16], row-transformed columns [36][16] (+16 read as padding
+    /// by the register tile), products [blocks][36][18][16].
+    var threadFloats: Int {
+        geometry.inChannels * 36 * Self.laneTiles + 36 * Self.laneTiles + 16 + blocks * 36 * Self.productTiles * 16
+    }
+
+    public func scratchFloats(threads: Int) -> Int { bandFloats + threads * threadFloats }
+
+    public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                    scratch: UnsafeMutablePointer<Float>, threads: Int) {
+        let g = geometry
+        for n in 0..<g.batch {
+            let image = input + n * g.inChannels * g.inHeight * g.inWidth
+            let out = output + n * g.outChannels * g.outHeight * g.outWidth
+            var ty0 = 0
+            while ty0 < tilesY {
+                let rows = min(bandTileRows, tilesY - ty0)
+                let bandIn = 4 * rows + 2
+                PaddedBand.fillPhased(scratch, from: image, channels: g.inChannels, height: g.inHeight, width: g.inWidth,
+                                      firstRow: 4 * ty0 - g.padTop, rows: bandIn, padLeft: g.padLeft, quads: quads,
+                                      threads: threads)
+                let perThread = scratch + bandFloats
+                let groupsX = self.groupsX
+                Parallel.forRanges(rows * groupsX, threads: threads) { worker, range in
+                    let local = perThread + worker * self.threadFloats
+                    for job in range {
+                        let r = job / groupsX, group = job % groupsX
+                        self.step(bandRow: r, bandInputRows: bandIn, band: scratch, work: local, output: out,
+                                  ty: ty0 + r, tx0: group * Self.tilesPerStep)
+                    }
+                }
+                ty0 += rows
+            }
+        }
+    }
+
+    /// Bᵀ applied to six values (the same matrix serves rows and columns).
+    @inline(__always)
+    static func inputTransform(_ d0: SIMD16<Float>, _ d1: SIMD16<Float>, _ d2: SIMD16<Float>,
+                               _ d3: SIMD16<Float>, _ d4: SIMD16<Float>, _ d5: SIMD16<Float>)
+        -> (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>) {
+        let four = SIMD16<Float>(repeating: 4), five = SIMD16<Float>(repeating: 5), two = SIMD16<Float>(repeating: 2)
+        let a = d4 - four * d2, b = d3 - four * d1
+        let c = d4 - d2, e = two * (d3 - d1)
+        return (four * d0 - five * d2 + d4, a + b, a - b, c + e, c - e, four * d1 - five * d3 + d5)
+    }
+
+    /// One step: `tilesPerStep` tiles of tile row `ty`, starting at tile column `tx0`, all output channels.
+    private func step(bandRow: Int, bandInputRows: Int, band: UnsafePointer<Float>,
+                      work: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, ty: Int, tx0: Int) {
+        let g = geometry
+        let T = Self.productTiles, L = Self.laneTiles
+        let cin = g.inChannels, Q = quads, rowFloats = bandRowFloats, planeIn = bandInputRows * rowFloats
+        let V = work                              // [36][cin][L]
+        let columns = work + 36 * cin * L          // [6 rows][6 columns][L]
+        let M = columns + 36 * L + 16              // [blocks][36][T][16]
+
+        // Input transform, 16 tiles per vector: rows first (per column of the tile), then columns.
+        for ci in 0..<cin {
+            let base = band + ci * planeIn + (4 * bandRow) * rowFloats + tx0
+            for k in 0..<6 {
+                let col = UnsafeRawPointer(base + (k & 3) * Q + (k >> 2))
+                @inline(__always) func d(_ r: Int) -> SIMD16<Float> {
+                    col.loadUnaligned(fromByteOffset: r * rowFloats * 4, as: SIMD16<Float>.self)
+                }
+                let t = Self.inputTransform(d(0), d(1), d(2), d(3), d(4), d(5))
+                let out = UnsafeMutableRawPointer(columns + k * L)
+                let s = 6 * L * 4
+                out.storeBytes(of: t.0, toByteOffset: 0, as: SIMD16<Float>.self)
+                out.storeBytes(of: t.1, toByteOffset: s, as: SIMD16<Float>.self)
+                out.storeBytes(of: t.2, toByteOffset: 2 * s, as: SIMD16<Float>.self)
+                out.storeBytes(of: t.3, toByteOffset: 3 * s, as: SIMD16<Float>.self)
+                out.storeBytes(of: t.4, toByteOffset: 4 * s, as: SIMD16<Float>.self)
+                out.storeBytes(of: t.5, toByteOffset: 5 * s, as: SIMD16<Float>.self)
+            }
+            for i in 0..<6 {
+                let row = UnsafeRawPointer(columns + i * 6 * L)
+                @inline(__always) func c(_ k: Int) -> SIMD16<Float> {
+                    row.loadUnaligned(fromByteOffset: k * L * 4, as: SIMD16<Float>.self)
+                }
+                let t = Self.inputTransform(c(0), c(1), c(2), c(3), c(4), c(5))
+                let out = UnsafeMutableRawPointer(V + ((6 * i) * cin + ci) * L)
+                let s = cin * L * 4
+                out.storeBytes(of: t.0, toByteOffset: 0, as: SIMD16<Float>.self)
+                out.storeBytes(of: t.1, toByteOffset: s, as: SIMD16<Float>.self)
+                out.storeBytes(of: t.2, toByteOffset: 2 * s, as: SIMD16<Float>.self)
+                out.storeBytes(of: t.3, toByteOffset: 3 * s, as: SIMD16<Float>.self)
+                out.storeBytes(of: t.4, toByteOffset: 4 * s, as: SIMD16<Float>.self)
+                out.storeBytes(of: t.5, toByteOffset: 5 * s, as: SIMD16<Float>.self)
+            }
+        }
+
+        let valid = min(Self.tilesPerStep, tilesX - tx0)
+        let OH = g.outHeight, OW = g.outWidth, planeOut = OH * OW
+        let (lo, hi) = epilogue.bounds
+        let vlo = SIMD8<Float>(repeating: lo), vhi = SIMD8<Float>(repeating: hi)
+        for xi in 0..<36 {
+            let v = V + xi * cin * L
+            for cb in 0..<blocks {
+                let u = packed + (xi * blocks + cb) * cin * 16
+                let m = M + (cb * 36 + xi) * T * 16
+                var t0 = 0
+                while t0 < valid {
+                    WinogradProducts.multiply16x6(weights: u, tiles: v + t0, tileStride: L, count: cin, into: m + t0 * 16)
+                    t0 += 6
+                }
+            }
+        }
+        for half in 0..<2 * blocks {
+            let cb = half >> 1, lane0 = (half & 1) * 8
+            let M = M + cb * 36 * T * 16 + lane0
+            // Output transform Y = Aᵀ M A per tile, eight output channels at once.
+            let b = UnsafeRawPointer(bias + cb * 16 + lane0).loadUnaligned(as: SIMD8<Float>.self)
+            let channels = min(8, g.outChannels - cb * 16 - lane0)
+            if channels <= 0 { continue }
+            for t in 0..<valid {
+                @inline(__always) func m(_ i: Int, _ j: Int) -> SIMD8<Float> {
+                    UnsafeRawPointer(M + ((6 * i + j) * T + t) * 16).loadUnaligned(as: SIMD8<Float>.self)
+                }
+                // Aᵀ M: four rows, each over the six columns j.
+                var r0 = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+                var r1 = r0, r2 = r0, r3 = r0
+                @inline(__always) func column(_ j: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+                    Self.outputTransform(m(0, j), m(1, j), m(2, j), m(3, j), m(4, j), m(5, j))
+                }
+                (r0.0, r1.0, r2.0, r3.0) = column(0)
+                (r0.1, r1.1, r2.1, r3.1) = column(1)
+                (r0.2, r1.2, r2.2, r3.2) = column(2)
+                (r0.3, r1.3, r2.3, r3.3) = column(3)
+                (r0.4, r1.4, r2.4, r3.4) = column(4)
+                (r0.5, r1.5, r2.5, r3.5) = column(5)
+                let oy = 4 * ty, ox = 4 * (tx0 + t)
+                let rowsOut = min(4, OH - oy), colsOut = min(4, OW - ox)
+                @inline(__always) func emit(_ r: Int, _ row: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)) {
+                    guard r < rowsOut else { return }
+                    let y = Self.outputTransform(row.0, row.1, row.2, row.3, row.4, row.5)
+                    let y0 = Self.clamp(y.0 + b, vlo, vhi), y1 = Self.clamp(y.1 + b, vlo, vhi)
+                    let y2 = Self.clamp(y.2 + b, vlo, vhi), y3 = Self.clamp(y.3 + b, vlo, vhi)
+                    let dst = output + (cb * 16 + lane0) * planeOut + (oy + r) * OW + ox
+                    if colsOut == 4 {
+                        for l in 0..<channels {
+                            UnsafeMutableRawPointer(dst + l * planeOut)
+                                .storeBytes(of: SIMD4<Float>(y0[l], y1[l], y2[l], y3[l]), as: SIMD4<Float>.self)
+                        }
+                    } else {
+                        for l in 0..<channels {
+                            let p = dst + l * planeOut
+                            p[0] = y0[l]
+                            if colsOut > 1 { p[1] = y1[l] }
+                            if colsOut > 2 { p[2] = y2[l] }
+                        }
+                    }
+                }
+                emit(0, r0); emit(1, r1); emit(2, r2); emit(3, r3)
+            }
+        }
+    }
+
+    /// Aᵀ applied to six values: four results.
+    @inline(__always)
+    static func outputTransform(_ m0: SIMD8<Float>, _ m1: SIMD8<Float>, _ m2: SIMD8<Float>,
+                                _ m3: SIMD8<Float>, _ m4: SIMD8<Float>, _ m5: SIMD8<Float>)
+        -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+        let s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4
+        let two = SIMD8<Float>(repeating: 2), four = SIMD8<Float>(repeating: 4), eight = SIMD8<Float>(repeating: 8)
+        return (m0 + s12 + s34, d12 + two * d34, s12 + four * s34, d12 + eight * d34 + m5)
+    }
+
+    @inline(__always)
+    static func clamp(_ x: SIMD8<Float>, _ lo: SIMD8<Float>, _ hi: SIMD8<Float>) -> SIMD8<Float> {
+        x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi)
+    }
+}
+
+/// The register tile of ``WinogradF43``: for one transform position, 16 output channels (two SIMD8
+/// vectors) × 6 tiles (broadcast), summed over the input channels: 8 loads feed 12 multiply-adds.
+enum WinogradProducts {
+    /// `into[t][lane] = Σ_ci weights[ci][lane] · tiles[ci · tileStride + t]` for t < 6, lane < 16.
+    @inline(__always)
+    static func multiply16x6(weights: UnsafePointer<Float>, tiles: UnsafePointer<Float>, tileStride: Int, count: Int,
+                             into m: UnsafeMutablePointer<Float>) {
+        var c0 = SIMD8<Float>(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0
+        var c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0
+        var up = UnsafeRawPointer(weights)
+        var vp = tiles
+        for _ in 0..<count {
+            let w0 = up.loadUnaligned(as: SIMD8<Float>.self)
+            let w1 = up.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            var b = SIMD8<Float>(repeating: vp[0]); c0.addProduct(w0, b); c1.addProduct(w1, b)
+            b = SIMD8<Float>(repeating: vp[1]); c2.addProduct(w0, b); c3.addProduct(w1, b)
+            b = SIMD8<Float>(repeating: vp[2]); c4.addProduct(w0, b); c5.addProduct(w1, b)
+            b = SIMD8<Float>(repeating: vp[3]); c6.addProduct(w0, b); c7.addProduct(w1, b)
+            b = SIMD8<Float>(repeating: vp[4]); c8.addProduct(w0, b); c9.addProduct(w1, b)
+            b = SIMD8<Float>(repeating: vp[5]); c10.addProduct(w0, b); c11.addProduct(w1, b)
+            up += 16 * 4
+            vp += tileStride
+        }
+        let out = UnsafeMutableRawPointer(m)
+        out.storeBytes(of: c0, toByteOffset: 0, as: SIMD8<Float>.self)
+        out.storeBytes(of: c1, toByteOffset: 32, as: SIMD8<Float>.self)
+        out.storeBytes(of: c2, toByteOffset: 64, as: SIMD8<Float>.self)
+        out.storeBytes(of: c3, toByteOffset: 96, as: SIMD8<Float>.self)
+        out.storeBytes(of: c4, toByteOffset: 128, as: SIMD8<Float>.self)
+        out.storeBytes(of: c5, toByteOffset: 160, as: SIMD8<Float>.self)
+        out.storeBytes(of: c6, toByteOffset: 192, as: SIMD8<Float>.self)
+        out.storeBytes(of: c7, toByteOffset: 224, as: SIMD8<Float>.self)
+        out.storeBytes(of: c8, toByteOffset: 256, as: SIMD8<Float>.self)
+        out.storeBytes(of: c9, toByteOffset: 288, as: SIMD8<Float>.self)
+        out.storeBytes(of: c10, toByteOffset: 320, as: SIMD8<Float>.self)
+        out.storeBytes(of: c11, toByteOffset: 352, as: SIMD8<Float>.self)
+    }
+}
