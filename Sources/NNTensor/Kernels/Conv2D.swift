@@ -227,7 +227,7 @@ enum ConvEpilogueKernel {
             var i = 0
             while i + 8 <= cols {
                 let raw = UnsafeMutableRawPointer(p + i)
-                let v = (raw.loadUnaligned(as: SIMD8<Float>.self) + vb).clamped(lowerBound: vlo, upperBound: vhi)
+                let v = SIMDMath.clamp(raw.loadUnaligned(as: SIMD8<Float>.self) + vb, vlo, vhi)
                 raw.storeBytes(of: v, as: SIMD8<Float>.self)
                 i += 8
             }

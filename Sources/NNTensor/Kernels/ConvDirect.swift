@@ -198,7 +198,7 @@ public final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
                     let d = UnsafeMutableRawPointer(dst)
                     for v in 0..<3 {
                         let x = src.loadUnaligned(fromByteOffset: 32 * v, as: SIMD8<Float>.self)
-                        d.storeBytes(of: x.clamped(lowerBound: vlo, upperBound: vhi), toByteOffset: 32 * v, as: SIMD8<Float>.self)
+                        d.storeBytes(of: SIMDMath.clamp(x, vlo, vhi), toByteOffset: 32 * v, as: SIMD8<Float>.self)
                     }
                 } else {
                     let s = tile + co * P

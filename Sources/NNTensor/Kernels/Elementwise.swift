@@ -34,7 +34,7 @@ public enum Elementwise {
             map(x, y, count, { SIMDMath.sigmoid($0) }, { 1 / (1 + Foundation.exp(-$0)) })
         case let .clip(lo, hi):
             let vlo = SIMD8<Float>(repeating: lo), vhi = SIMD8<Float>(repeating: hi)
-            map(x, y, count, { $0.clamped(lowerBound: vlo, upperBound: vhi) }, { Swift.min(Swift.max($0, lo), hi) })
+            map(x, y, count, { SIMDMath.clamp($0, vlo, vhi) }, { Swift.min(Swift.max($0, lo), hi) })
         case let .leakyRelu(alpha):
             map(x, y, count, { $0.replacing(with: $0 * alpha, where: $0 .< 0) }, { $0 < 0 ? $0 * alpha : $0 })
         case .neg: map(x, y, count, { -$0 }, { -$0 })

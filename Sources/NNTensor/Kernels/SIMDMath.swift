@@ -12,7 +12,11 @@ public enum SIMDMath {
         var v = x.replacing(with: hi, where: x .> hi)
         v = v.replacing(with: lo, where: v .< lo)
         v = v.replacing(with: 0, where: isNaN)
-        let n = (v * 1.442695041).rounded(.toNearestOrEven)
+        // n = round(v·log2 e): adding 1.5·2^23 rounds to an integer held in the low mantissa bits, which
+        // also gives n as an integer without a conversion.
+        let magic = SIMD8<Float>(repeating: 12582912)
+        let shifted = v * 1.442695041 + magic
+        let n = shifted - magic
         var r = v - n * 0.693359375
         r = r - n * (-2.12194440e-4)
         // Taylor-like minimax coefficients for e^r on [-ln2/2, ln2/2].
@@ -23,11 +27,17 @@ public enum SIMDMath {
         p = p * r + 1.6666665459e-1
         p = p * r + 5.0000001201e-1
         p = p * (r * r) + r + 1
-        let bits = (SIMD8<Int32>(n) &+ 127) &<< 23
+        let bits = (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
         var result = p * unsafeBitCast(bits, to: SIMD8<Float>.self)
         result = result.replacing(with: .infinity, where: x .> hi)
         result = result.replacing(with: 0, where: x .< lo)
         return result.replacing(with: x, where: isNaN)  // NaN stays NaN
+    }
+
+    /// `x` limited to `lo...hi` (min and max instructions; the generic `clamped` is not inlined).
+    @inlinable @inline(__always)
+    public static func clamp(_ x: SIMD8<Float>, _ lo: SIMD8<Float>, _ hi: SIMD8<Float>) -> SIMD8<Float> {
+        x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi)
     }
 
     /// 1 / (1 + e^-x).

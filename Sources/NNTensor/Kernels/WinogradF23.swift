@@ -179,10 +179,10 @@ public final class WinogradF23: ScratchConvolution, @unchecked Sendable {
                     }
                     let (a0, e0) = rows(0), (a1, e1) = rows(1), (a2, e2) = rows(2), (a3, e3) = rows(3)
                     // …then (Aᵀ M) A on the columns.
-                    let y00 = (a0 + a1 + a2 + b).clamped(lowerBound: vlo, upperBound: vhi)
-                    let y01 = (a1 - a2 - a3 + b).clamped(lowerBound: vlo, upperBound: vhi)
-                    let y10 = (e0 + e1 + e2 + b).clamped(lowerBound: vlo, upperBound: vhi)
-                    let y11 = (e1 - e2 - e3 + b).clamped(lowerBound: vlo, upperBound: vhi)
+                    let y00 = SIMDMath.clamp(a0 + a1 + a2 + b, vlo, vhi)
+                    let y01 = SIMDMath.clamp(a1 - a2 - a3 + b, vlo, vhi)
+                    let y10 = SIMDMath.clamp(e0 + e1 + e2 + b, vlo, vhi)
+                    let y11 = SIMDMath.clamp(e1 - e2 - e3 + b, vlo, vhi)
                     let oy = 2 * ty, ox = 2 * (tx0 + t)
                     for l in 0..<channels {
                         let plane = output + (cb * 8 + l) * planeOut

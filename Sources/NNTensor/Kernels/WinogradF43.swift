@@ -7,9 +7,9 @@
 ///
 /// Layouts: the input band is copied with its columns split by phase (x mod 4), so the 16 tiles of a
 /// step read each of their six columns as one contiguous 16-float vector and the input transform runs
-/// on whole vectors. The product loop takes output channels 8 at a time (one SIMD8 lane each) and
-/// tiles 12 at a time (broadcast), as in ``WinogradF23``; the output transform adds the bias, clamps
-/// and scatters each tile's 4×4 block to the NCHW output.
+/// on whole vectors. For each of the 36 transform positions, the product loop takes output channels 16
+/// at a time (two SIMD8 vectors) and tiles 6 at a time (broadcast); the output transform adds the bias,
+/// clamps and scatters each tile's 4×4 block to the NCHW output.
 public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
     public let geometry: Conv2DGeometry
     public let epilogue: ConvEpilogue
@@ -234,8 +234,8 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
                 @inline(__always) func emit(_ r: Int, _ row: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)) {
                     guard r < rowsOut else { return }
                     let y = Self.outputTransform(row.0, row.1, row.2, row.3, row.4, row.5)
-                    let y0 = Self.clamp(y.0 + b, vlo, vhi), y1 = Self.clamp(y.1 + b, vlo, vhi)
-                    let y2 = Self.clamp(y.2 + b, vlo, vhi), y3 = Self.clamp(y.3 + b, vlo, vhi)
+                    let y0 = SIMDMath.clamp(y.0 + b, vlo, vhi), y1 = SIMDMath.clamp(y.1 + b, vlo, vhi)
+                    let y2 = SIMDMath.clamp(y.2 + b, vlo, vhi), y3 = SIMDMath.clamp(y.3 + b, vlo, vhi)
                     let dst = output + (cb * 16 + lane0) * planeOut + (oy + r) * OW + ox
                     if colsOut == 4 {
                         for l in 0..<channels {
@@ -264,11 +264,6 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
         let s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4
         let two = SIMD8<Float>(repeating: 2), four = SIMD8<Float>(repeating: 4), eight = SIMD8<Float>(repeating: 8)
         return (m0 + s12 + s34, d12 + two * d34, s12 + four * s34, d12 + eight * d34 + m5)
-    }
-
-    @inline(__always)
-    static func clamp(_ x: SIMD8<Float>, _ lo: SIMD8<Float>, _ hi: SIMD8<Float>) -> SIMD8<Float> {
-        x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi)
     }
 }
 
