@@ -20,10 +20,14 @@ public protocol Kernel: AnyObject {
     /// Scratch floats the kernel needs when run with `threads` threads.
     func scratchFloats(threads: Int) -> Int
     func run(_ io: KernelIO)
+    /// The algorithm and its parameters, for profiles (e.g. "winograd F(4x4,3x3) 3x3"); empty when the
+    /// op type says it all.
+    var algorithm: String { get }
 }
 
 extension Kernel {
     public func scratchFloats(threads: Int) -> Int { 0 }
+    public var algorithm: String { "" }
 }
 
 /// Copies its first input to its output (Reshape, Squeeze, Unsqueeze, Flatten, Identity at run time).

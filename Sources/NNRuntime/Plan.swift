@@ -30,6 +30,8 @@ public final class Plan: @unchecked Sendable {
         let inputs: [Int]
         let outputs: [Int]
         let multiplyAdds: Int
+        /// Shape of the first output.
+        let outputShape: [Int]
     }
 
     public let inputs: [Input]

@@ -203,7 +203,8 @@ struct Planner {
                 return offset(n)
             }
             steps.append(Plan.Step(name: p.name, opType: p.op.opType, kernel: kernel, inputs: inOffsets,
-                                   outputs: p.outputs.map { $0.isEmpty ? -1 : offset($0) }, multiplyAdds: p.op.multiplyAdds))
+                                   outputs: p.outputs.map { $0.isEmpty ? -1 : offset($0) }, multiplyAdds: p.op.multiplyAdds,
+                                   outputShape: p.outputs.first.flatMap { states[$0]?.shape } ?? []))
             if p.op.opType == "Conv" { convolutions += 1; multiplyAdds += p.op.multiplyAdds }
             for u in (endsAt[i] ?? []).sorted() { arena.release(unitOffsets[u]!, states[u]!.shape.reduce(1, *)) }
         }

@@ -76,4 +76,9 @@ public final class Session {
     public var stepDescriptions: [(name: String, opType: String, multiplyAdds: Int)] {
         plan.steps.map { ($0.name, $0.opType, $0.multiplyAdds) }
     }
+
+    /// Per step, its kernel's algorithm (see ``Kernel/algorithm``) and output shape.
+    public var stepDetails: [(algorithm: String, outputShape: [Int])] {
+        plan.steps.map { ($0.kernel.algorithm, $0.outputShape) }
+    }
 }

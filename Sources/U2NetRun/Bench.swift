@@ -35,9 +35,9 @@ struct Bench: ParsableCommand {
             let input = session.inputBuffer(0)
             for i in 0..<input.count { input[i] = Float((i * 7919) % 1000) / 250 - 2 }
             for _ in 0..<warmup { session.execute(timings: nil) }
-            let steps = session.stepDescriptions
-            let timings = UnsafeMutablePointer<Double>.allocate(capacity: max(steps.count, 1))
-            timings.initialize(repeating: 0, count: max(steps.count, 1))
+            let stepCount = session.stepDescriptions.count
+            let timings = UnsafeMutablePointer<Double>.allocate(capacity: max(stepCount, 1))
+            timings.initialize(repeating: 0, count: max(stepCount, 1))
             defer { timings.deallocate() }
             var times: [Double] = []
             for _ in 0..<runs {
@@ -48,7 +48,7 @@ struct Bench: ParsableCommand {
             let sorted = times.sorted()
             let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
             let rss = Double(ResourceUsage.peakResidentBytes() ?? 0) / 1048576
-            if profile { printProfile(steps, timings, runs: runs, total: times.reduce(0, +)) }
+            if profile { printProfile(session, timings, runs: runs, total: times.reduce(0, +)) }
             let summary: [String: Any] = [
                 "model": model.path, "size": shape.count == 4 ? shape[3] : shape.last ?? 0, "threads": model.threads,
                 "runs": runs, "median_ms": median, "min_ms": sorted[0], "peak_rss_mb": rss,
@@ -64,26 +64,32 @@ struct Bench: ParsableCommand {
         }
     }
 
-    private func printProfile(_ steps: [(name: String, opType: String, multiplyAdds: Int)],
-                              _ timings: UnsafeMutablePointer<Double>, runs: Int, total: Double) {
-        var byKind: [String: (seconds: Double, macs: Int, count: Int)] = [:]
-        for (i, s) in steps.enumerated() {
-            let e = byKind[s.opType, default: (0, 0, 0)]
-            byKind[s.opType] = (e.seconds + timings[i], e.macs + s.multiplyAdds, e.count + 1)
+    private func printProfile(_ session: Session, _ timings: UnsafeMutablePointer<Double>, runs: Int, total: Double) {
+        let steps = session.stepDescriptions, details = session.stepDetails
+        let perRun = total / Double(runs)
+        func table(_ title: String, _ key: (Int) -> String) {
+            var groups: [String: (seconds: Double, macs: Int, count: Int)] = [:]
+            for i in steps.indices {
+                let e = groups[key(i), default: (0, 0, 0)]
+                groups[key(i)] = (e.seconds + timings[i], e.macs + steps[i].multiplyAdds, e.count + 1)
+            }
+            print(title.padding(toLength: 30, withPad: " ", startingAt: 0) + " steps   ms/run      %   GFLOP/s")
+            for (name, e) in groups.sorted(by: { $0.value.seconds > $1.value.seconds }) {
+                let ms = e.seconds * 1000 / Double(runs)
+                let gflops = e.macs > 0 ? String(format: "%9.1f", 2 * Double(e.macs) / (e.seconds / Double(runs)) / 1e9) : "        -"
+                print(String(format: "%@ %5d %8.2f %6.1f %@", name.padding(toLength: 30, withPad: " ", startingAt: 0),
+                             e.count, ms, 100 * ms / perRun, gflops))
+            }
         }
-        print("op kind        steps   ms/run      %   GFLOP/s")
-        for (kind, e) in byKind.sorted(by: { $0.value.seconds > $1.value.seconds }) {
-            let ms = e.seconds * 1000 / Double(runs)
-            let gflops = e.macs > 0 ? String(format: "%9.1f", 2 * Double(e.macs) / (e.seconds / Double(runs)) / 1e9) : "        -"
-            print(String(format: "%@ %5d %8.2f %6.1f %@", kind.padding(toLength: 14, withPad: " ", startingAt: 0),
-                         e.count, ms, 100 * ms / (total / Double(runs)), gflops))
-        }
-        print("slowest steps  ms/run   GFLOP/s  node")
+        table("op kind") { steps[$0].opType }
+        table("convolution class") { steps[$0].opType == "Conv" ? details[$0].algorithm : "(not a convolution)" }
+        print("slowest steps  ms/run   GFLOP/s  node, algorithm, output shape")
         let order = steps.indices.sorted { timings[$0] > timings[$1] }
-        for i in order.prefix(12) {
+        for i in order.prefix(15) {
             let ms = timings[i] * 1000 / Double(runs)
             let gflops = steps[i].multiplyAdds > 0 ? String(format: "%9.1f", 2 * Double(steps[i].multiplyAdds) / (ms / 1000) / 1e9) : "        -"
-            print(String(format: "  %-10@ %7.2f %@  %@", steps[i].opType, ms, gflops, steps[i].name))
+            print(String(format: "  %-10@ %7.2f %@  %@  %@  %@", steps[i].opType, ms, gflops, steps[i].name,
+                         details[i].algorithm, "\(details[i].outputShape)"))
         }
     }
 }

@@ -28,6 +28,7 @@ final class ConvolutionAgreementTests: XCTestCase {
             var g = Conv2DGeometry(batch: trial % 7 == 0 ? 2 : 1, inChannels: rng.int(1...37), inHeight: rng.int(1...45),
                                    inWidth: rng.int(1...53), outChannels: rng.int(1...29), kernelHeight: k, kernelWidth: k)
             g.dilationY = d; g.dilationX = d
+            if trial % 5 == 2 { g.outChannels = 1 }  // the single-channel register tile
             let p = d * (k - 1) / 2
             g.padTop = p; g.padLeft = p; g.padBottom = p; g.padRight = p
             if trial % 6 == 5 { g.padBottom = 0; g.padLeft = 0 }  // asymmetric padding

@@ -101,9 +101,19 @@ enum ConvOps {
     }
 }
 
+/// "3x3", "3x3 d2", "1x1 s2": a convolution's window as profiles group it.
+func windowDescription(_ g: Conv2DGeometry) -> String {
+    var s = "\(g.kernelHeight)x\(g.kernelWidth)"
+    if g.dilationY > 1 || g.dilationX > 1 { s += " d\(max(g.dilationY, g.dilationX))" }
+    if g.strideY > 1 || g.strideX > 1 { s += " s\(max(g.strideY, g.strideX))" }
+    if g.groups > 1 { s += " g\(g.groups)" }
+    return s
+}
+
 final class ConvKernel: Kernel {
     let conv: Conv2DIm2col
     init(_ conv: Conv2DIm2col) { self.conv = conv }
+    var algorithm: String { "im2col " + windowDescription(conv.geometry) }
     func scratchFloats(threads: Int) -> Int { conv.scratchFloatsPerThread * threads }
     func run(_ io: KernelIO) {
         conv.run(input: io.input(0), output: io.output(0), scratch: io.scratch, threads: io.threads)
@@ -114,6 +124,15 @@ final class ConvKernel: Kernel {
 final class ScratchConvKernel: Kernel {
     let conv: any ScratchConvolution
     init(_ conv: any ScratchConvolution) { self.conv = conv }
+    var algorithm: String {
+        let name: String
+        switch conv {
+        case is WinogradF43: name = "winograd F(4x4,3x3)"
+        case is WinogradF23: name = "winograd F(2x2,3x3)"
+        default: name = "direct"
+        }
+        return name + " " + windowDescription(conv.geometry)
+    }
     func scratchFloats(threads: Int) -> Int { conv.scratchFloats(threads: threads) }
     func run(_ io: KernelIO) {
         conv.run(input: io.input(0), output: io.output(0), scratch: io.scratch, threads: io.threads)

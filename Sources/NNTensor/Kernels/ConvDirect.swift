@@ -6,13 +6,18 @@
 /// with the twelve accumulators held in registers. Input channels are taken 16 at a time and every
 /// block of output channels runs over that chunk before the next, so the chunk's input patch is
 /// read from L1. Weights are packed once, four output channels interleaved, so the broadcasts read
-/// consecutive floats.
+/// consecutive floats. A single output channel gets its own tile instead, 1 channel × 96 pixels
+/// (twelve input vectors, one broadcast weight), so that no lane computes a channel that does not exist.
 public final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
     public let geometry: Conv2DGeometry
     public let epilogue: ConvEpilogue
 
     static let rowsPerTile = 4
     static let pixelsPerTile = 24
+    /// Pixels per tile of the single-channel variant.
+    static let singleChannelPixels = 96
+    /// Output channels and pixels of this convolution's register tile.
+    let tileChannels: Int, tilePixels: Int
 
     private let packed: UnsafeMutablePointer<Float>  // [blocks][Cin][kh][kw][4]
     private let bias: UnsafeMutablePointer<Float>    // [blocks * 4]
@@ -22,8 +27,9 @@ public final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
     /// Output rows computed per band.
     public let bandRows: Int
 
-    /// Scratch budget for one band of padded input, in floats (8 MiB).
-    static let maxScratchFloats = 1 << 21
+    /// Scratch budget for one band of padded input, in floats (2 MiB: small enough that the band is read
+    /// back from cache, not memory).
+    static let maxScratchFloats = 1 << 19
 
     /// Whether this kernel handles `g`: stride 1, one group, a window larger than 1×1. (With fewer than
     /// four output channels part of each register tile idles, yet it still beats im2col, whose copying
@@ -37,7 +43,9 @@ public final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
         precondition(w.count == g.outChannels * g.patchSize)
         geometry = g
         self.epilogue = epilogue
-        let R = Self.rowsPerTile
+        tileChannels = g.outChannels == 1 ? 1 : Self.rowsPerTile
+        tilePixels = g.outChannels == 1 ? Self.singleChannelPixels : Self.pixelsPerTile
+        let R = tileChannels
         blocks = (g.outChannels + R - 1) / R
         let taps = g.inChannels * g.kernelHeight * g.kernelWidth
         packed = .allocate(capacity: blocks * taps * R)
@@ -50,8 +58,8 @@ public final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
         bias.initialize(repeating: 0, count: blocks * R)
         if let b { for co in 0..<g.outChannels { bias[co] = b[co] } }
         let ow = g.outWidth
-        let tilesPerRow = (ow + Self.pixelsPerTile - 1) / Self.pixelsPerTile
-        paddedWidth = max(g.inWidth + g.padLeft + g.padRight, tilesPerRow * Self.pixelsPerTile + (g.kernelWidth - 1) * g.dilationX) + 8
+        let tilesPerRow = (ow + tilePixels - 1) / tilePixels
+        paddedWidth = max(g.inWidth + g.padLeft + g.padRight, tilesPerRow * tilePixels + (g.kernelWidth - 1) * g.dilationX) + 8
         let halo = (g.kernelHeight - 1) * g.dilationY
         let rowsFit = Self.maxScratchFloats / max(g.inChannels * paddedWidth, 1) - halo
         bandRows = max(1, min(g.outHeight, rowsFit))
@@ -69,7 +77,7 @@ public final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
         geometry.inChannels * (bandRows + (geometry.kernelHeight - 1) * geometry.dilationY) * paddedWidth
     }
     /// Floats of one thread's accumulator tile: every output channel × 24 pixels.
-    var tileFloats: Int { blocks * Self.rowsPerTile * Self.pixelsPerTile }
+    var tileFloats: Int { blocks * tileChannels * tilePixels }
 
     /// Scratch floats needed with `threads` threads: the padded band plus a tile per thread.
     public func scratchFloats(threads: Int) -> Int { bandFloats + threads * tileFloats }
@@ -97,6 +105,11 @@ public final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
                 Parallel.forRanges(rows, threads: threads) { worker, range in
                     let tile = tiles + worker * self.tileFloats
                     for r in range {
+                        if self.tileChannels == 1 {
+                            self.computeSingleChannelRow(bandRow: r, bandInputRows: bandIn, scratch: scratch,
+                                                         output: out + (y0 + r) * OW)
+                            continue
+                        }
                         self.computeRow(bandRow: r, bandInputRows: bandIn, scratch: scratch, tile: tile,
                                         output: out + (y0 + r) * OW)
                     }
@@ -204,6 +217,63 @@ public final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
                     let s = tile + co * P
                     for i in 0..<valid { dst[i] = min(max(s[i], lo), hi) }
                 }
+            }
+            x0 += P
+        }
+    }
+
+    /// One output row of a single-channel convolution: 96 pixels per register tile, every input channel
+    /// summed in registers.
+    private func computeSingleChannelRow(bandRow: Int, bandInputRows: Int, scratch: UnsafePointer<Float>,
+                                         output: UnsafeMutablePointer<Float>) {
+        let g = geometry
+        let P = tilePixels
+        let OW = g.outWidth
+        let PW = paddedWidth, planeIn = bandInputRows * PW
+        let kh = g.kernelHeight, kw = g.kernelWidth, dy = g.dilationY, dx = g.dilationX
+        let cin = g.inChannels
+        let (lo, hi) = epilogue.bounds
+        let vlo = SIMD8<Float>(repeating: lo), vhi = SIMD8<Float>(repeating: hi)
+        let rowBase = scratch + bandRow * PW
+        var tile = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(),
+                    SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+        var x0 = 0
+        while x0 < OW {
+            let b = SIMD8<Float>(repeating: bias[0])
+            var c0 = b, c1 = b, c2 = b, c3 = b, c4 = b, c5 = b, c6 = b, c7 = b, c8 = b, c9 = b, c10 = b, c11 = b
+            var wp = UnsafePointer(packed)
+            var plane = rowBase + x0
+            for _ in 0..<cin {
+                var row = plane
+                for _ in 0..<kh {
+                    var p = row
+                    for _ in 0..<kw {
+                        let raw = UnsafeRawPointer(p)
+                        let w = SIMD8<Float>(repeating: wp[0])
+                        @inline(__always) func a(_ v: Int) -> SIMD8<Float> {
+                            raw.loadUnaligned(fromByteOffset: 32 * v, as: SIMD8<Float>.self)
+                        }
+                        c0.addProduct(w, a(0)); c1.addProduct(w, a(1)); c2.addProduct(w, a(2)); c3.addProduct(w, a(3))
+                        c4.addProduct(w, a(4)); c5.addProduct(w, a(5)); c6.addProduct(w, a(6)); c7.addProduct(w, a(7))
+                        c8.addProduct(w, a(8)); c9.addProduct(w, a(9)); c10.addProduct(w, a(10)); c11.addProduct(w, a(11))
+                        wp += 1
+                        p += dx
+                    }
+                    row += dy * PW
+                }
+                plane += planeIn
+            }
+            tile = (c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11)
+            let valid = min(P, OW - x0)
+            withUnsafeBytes(of: &tile) { t in
+                let src = t.baseAddress!
+                let dst = output + x0
+                for v in 0..<(valid / 8) {
+                    let x = src.loadUnaligned(fromByteOffset: 32 * v, as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(dst).storeBytes(of: SIMDMath.clamp(x, vlo, vhi), toByteOffset: 32 * v, as: SIMD8<Float>.self)
+                }
+                let s = src.assumingMemoryBound(to: Float.self)
+                for i in (valid / 8 * 8)..<valid { dst[i] = min(max(s[i], lo), hi) }
             }
             x0 += P
         }

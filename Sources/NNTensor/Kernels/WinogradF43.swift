@@ -30,7 +30,7 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
     let quads: Int
     /// Tile rows (groups of four output rows) per band.
     public let bandTileRows: Int
-    static let maxScratchFloats = 1 << 21
+    static let maxScratchFloats = 1 << 19
 
     /// Whether `g` is a plain 3×3 convolution: stride 1, dilation 1, one group.
     public static func supports(_ g: Conv2DGeometry) -> Bool { WinogradF23.supports(g) }
@@ -238,10 +238,7 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
                     let y2 = SIMDMath.clamp(y.2 + b, vlo, vhi), y3 = SIMDMath.clamp(y.3 + b, vlo, vhi)
                     let dst = output + (cb * 16 + lane0) * planeOut + (oy + r) * OW + ox
                     if colsOut == 4 {
-                        for l in 0..<channels {
-                            UnsafeMutableRawPointer(dst + l * planeOut)
-                                .storeBytes(of: SIMD4<Float>(y0[l], y1[l], y2[l], y3[l]), as: SIMD4<Float>.self)
-                        }
+                        Self.storeTransposed(y0, y1, y2, y3, to: dst, stride: planeOut, count: channels)
                     } else {
                         for l in 0..<channels {
                             let p = dst + l * planeOut
@@ -254,6 +251,33 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
                 emit(0, r0); emit(1, r1); emit(2, r2); emit(3, r3)
             }
         }
+    }
+
+    /// Writes lane `l` of `y0…y3` as four consecutive floats at `dst + l·stride`, for `l < count`: a 4×8
+    /// transpose in registers (unpack, then shuffle pairs), then one 4-float store per lane.
+    @inline(__always)
+    static func storeTransposed(_ y0: SIMD8<Float>, _ y1: SIMD8<Float>, _ y2: SIMD8<Float>, _ y3: SIMD8<Float>,
+                                to dst: UnsafeMutablePointer<Float>, stride: Int, count: Int) {
+        let t0 = SIMD8(y0[0], y1[0], y0[1], y1[1], y0[4], y1[4], y0[5], y1[5])
+        let t1 = SIMD8(y0[2], y1[2], y0[3], y1[3], y0[6], y1[6], y0[7], y1[7])
+        let t2 = SIMD8(y2[0], y3[0], y2[1], y3[1], y2[4], y3[4], y2[5], y3[5])
+        let t3 = SIMD8(y2[2], y3[2], y2[3], y3[3], y2[6], y3[6], y2[7], y3[7])
+        // Lanes 0…3 of u_k hold channel k, lanes 4…7 channel k + 4.
+        let u0 = SIMD8(t0[0], t0[1], t2[0], t2[1], t0[4], t0[5], t2[4], t2[5])
+        let u1 = SIMD8(t0[2], t0[3], t2[2], t2[3], t0[6], t0[7], t2[6], t2[7])
+        let u2 = SIMD8(t1[0], t1[1], t3[0], t3[1], t1[4], t1[5], t3[4], t3[5])
+        let u3 = SIMD8(t1[2], t1[3], t3[2], t3[3], t1[6], t1[7], t3[6], t3[7])
+        @inline(__always) func put(_ l: Int, _ v: SIMD4<Float>) {
+            UnsafeMutableRawPointer(dst + l * stride).storeBytes(of: v, as: SIMD4<Float>.self)
+        }
+        put(0, u0.lowHalf)
+        if count > 1 { put(1, u1.lowHalf) }
+        if count > 2 { put(2, u2.lowHalf) }
+        if count > 3 { put(3, u3.lowHalf) }
+        if count > 4 { put(4, u0.highHalf) }
+        if count > 5 { put(5, u1.highHalf) }
+        if count > 6 { put(6, u2.highHalf) }
+        if count > 7 { put(7, u3.highHalf) }
     }
 
     /// Aᵀ applied to six values: four results.
