@@ -30,6 +30,17 @@ extension Kernel {
     public var algorithm: String { "" }
 }
 
+/// A kernel that adds one more input, of its output's shape, to its output after the activation: the
+/// residual Add the planner folds into a convolution.
+protocol ResidualKernel: Kernel {
+    /// Index in ``KernelIO/inputs`` of the residual, or nil for none.
+    var residualSlot: Int? { get set }
+}
+
+extension ResidualKernel {
+    @inline(__always) func residual(_ io: KernelIO) -> UnsafePointer<Float>? { residualSlot.map { io.input($0) } }
+}
+
 /// Copies its first input to its output (Reshape, Squeeze, Unsqueeze, Flatten, Identity at run time).
 final class CopyKernel: Kernel {
     let count: Int

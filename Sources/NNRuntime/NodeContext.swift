@@ -108,16 +108,26 @@ final class PlannedOp {
     var epilogue: ConvEpilogue = .none
     /// For an activation node: the epilogue that performs it inside its producer.
     var asEpilogue: ConvEpilogue?
+    /// Whether a following Add of a same-shaped tensor may be folded into this op's output.
+    let acceptsResidual: Bool
+    /// The input slot (in the step's input list) of a fused residual.
+    var residualSlot: Int?
     private let make: (ConvEpilogue) -> Kernel
 
-    init(_ opType: String, multiplyAdds: Int = 0, acceptsActivation: Bool = false, make: @escaping (ConvEpilogue) -> Kernel) {
+    init(_ opType: String, multiplyAdds: Int = 0, acceptsActivation: Bool = false, acceptsResidual: Bool = false,
+         make: @escaping (ConvEpilogue) -> Kernel) {
         self.opType = opType
         self.multiplyAdds = multiplyAdds
         self.acceptsActivation = acceptsActivation
+        self.acceptsResidual = acceptsResidual
         self.make = make
     }
 
-    func build() -> Kernel { make(epilogue) }
+    func build() -> Kernel {
+        let kernel = make(epilogue)
+        if let slot = residualSlot { (kernel as! ResidualKernel).residualSlot = slot }
+        return kernel
+    }
 }
 
 extension DType {

@@ -114,4 +114,6 @@ public struct PlanStatistics: Sendable {
     public var fusedActivations: Int
     /// Concats removed because their inputs are written straight into the output.
     public var elidedConcats: Int = 0
+    /// Residual Adds folded into the convolution that produces one of their operands.
+    public var fusedResiduals: Int = 0
 }

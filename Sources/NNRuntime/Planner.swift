@@ -23,7 +23,11 @@ struct Planner {
         let node: ONNXNode
         let op: PlannedOp
         var outputs: [String]
+        /// A tensor added to the output by the kernel (a fused Add); read as the last input.
+        var residual: String?
         var removed = false
+        /// The node's inputs, then the fused residual if any: the step's input list.
+        var stepInputs: [String] { node.inputs + (residual.map { [$0] } ?? []) }
         init(node: ONNXNode, op: PlannedOp) {
             self.node = node
             self.op = op
@@ -136,6 +140,32 @@ struct Planner {
         }
         live = live.filter { !$0.removed }
 
+        // Residual fusion: Add(x, y) where x comes from a convolution that nothing else reads, y is computed
+        // before that convolution runs, and both have the Add's shape: the convolution adds y as it stores.
+        var position: [String: Int] = [:]
+        for (i, p) in live.enumerated() { for o in p.outputs where !o.isEmpty { position[o] = i } }
+        var residuals = 0
+        for (i, p) in live.enumerated() where p.op.opType == "Add" {
+            let ins = p.node.inputs
+            guard ins.count == 2, ins[0] != ins[1], let out = p.outputs.first, let shape = states[out]?.shape,
+                  ins.allSatisfy({ !$0.isEmpty && states[$0]?.constant == nil && states[$0]?.shape == shape }) else { continue }
+            for k in 0..<2 {
+                let x = ins[k], y = ins[1 - k]
+                guard let source = producer[x], source.op.acceptsResidual, source.residual == nil,
+                      consumers[x] == 1, !outputNames.contains(x), let at = position[x], at < i,
+                      (position[y] ?? -1) < at else { continue }
+                source.residual = y
+                source.op.residualSlot = source.node.inputs.count
+                source.outputs[0] = out
+                producer[out] = source
+                position[out] = at
+                p.removed = true
+                residuals += 1
+                break
+            }
+        }
+        live = live.filter { !$0.removed }
+
         // Concat elision: when every run-time input of a channel Concat (batch 1) is produced by a step
         // of its own and feeds no other Concat, those steps write straight into their slice of the
         // Concat's output and the Concat disappears: no copy, and no separate buffers for its inputs.
@@ -168,7 +198,7 @@ struct Planner {
         // Memory plan: each allocation (a value, or a Concat output with the inputs written into it)
         // holds its arena space from its first definition to its last use.
         var lastUse: [String: Int] = [:]
-        for (i, p) in live.enumerated() { for n in p.node.inputs where !n.isEmpty { lastUse[n] = i } }
+        for (i, p) in live.enumerated() { for n in p.stepInputs where !n.isEmpty { lastUse[n] = i } }
         for o in outputNames { lastUse[o] = Int.max }
         func unit(_ n: String) -> String { home[n]?.root ?? n }
         var first: [String: Int] = [:], last: [String: Int] = [:]
@@ -198,7 +228,7 @@ struct Planner {
             allocate(i)
             let kernel = p.op.build()
             scratch = max(scratch, kernel.scratchFloats(threads: threads))
-            let inOffsets = p.node.inputs.map { n -> Int in
+            let inOffsets = p.stepInputs.map { n -> Int in
                 guard !n.isEmpty, states[n]?.constant == nil else { return -1 }
                 return offset(n)
             }
@@ -221,7 +251,7 @@ struct Planner {
         let statistics = PlanStatistics(graphOpCounts: histogram, parameterCount: parameters,
                                         convolutionCount: convolutions, multiplyAdds: multiplyAdds,
                                         foldedNodes: removedNodes,
-                                        fusedActivations: fused, elidedConcats: elided)
+                                        fusedActivations: fused, elidedConcats: elided, fusedResiduals: residuals)
         return Result(inputs: inputs, outputs: outputs, steps: steps, valueFloats: arena.size,
                       scratchFloats: scratch, statistics: statistics)
     }

@@ -94,4 +94,45 @@ final class PlannerErrorTests: XCTestCase {
         let expected = v + c.map { 1 / (1 + Foundation.exp(-$0)) }
         assertClose(z, Tensor(shape: [1, 6, 3, 3], values: expected), atol: 1e-6, rtol: 1e-6, "concat in place")
     }
+
+    /// Conv → Relu → Add(·, y) becomes one step when y exists before the convolution runs; not when y is
+    /// computed after it, nor when something else reads the convolution's output.
+    func testResidualAddIsFusedIntoTheConvolutionThatFeedsIt() throws {
+        let weights: [Float] = (0..<36).map { i -> Float in Float(i % 7) / 7 - 0.4 }
+        let w = ONNXTensor(name: "W", dataType: .float, dims: [2, 2, 3, 3], payload: .floats(weights))
+        func model(residualAfterConv: Bool, extraReader: Bool) -> ONNXModel {
+            var nodes = [ONNXNode(name: "y", opType: "Neg", inputs: ["X"], outputs: ["Y"])]
+            let conv = [
+                ONNXNode(name: "conv", opType: "Conv", inputs: ["X", "W"], outputs: ["C"],
+                         attributes: ["pads": .ints([1, 1, 1, 1])]),
+                ONNXNode(name: "relu", opType: "Relu", inputs: ["C"], outputs: ["R"]),
+            ]
+            nodes = residualAfterConv ? conv + nodes : nodes + conv
+            nodes.append(ONNXNode(name: "add", opType: "Add", inputs: ["R", "Y"], outputs: ["S"]))
+            var outputs = ["S"]
+            if extraReader {
+                nodes.append(ONNXNode(name: "other", opType: "Sigmoid", inputs: ["R"], outputs: ["T"]))
+                outputs.append("T")
+            }
+            return graph(nodes, inputs: [x], outputs: outputs, initializers: [w])
+        }
+        let input = Tensor(shape: [1, 2, 3, 3], values: (0..<18).map { i -> Float in Float(i) / 3 - 3 })
+        let reference = try Session(plan: Plan(model: model(residualAfterConv: false, extraReader: false),
+                                               options: PlanOptions(convolution: .im2col))).run(["X": input])["S"]!
+        // Independent value: Relu(conv(x))[0,0,1,1] + (−x[0,0,1,1]), the full 3×3 window at the centre.
+        let v = input.floats
+        var centre: Float = 0
+        for ci in 0..<2 { for k in 0..<9 { centre += weights[ci * 9 + k] * v[ci * 9 + k] } }
+        XCTAssertEqual(reference.floats[4], max(centre, 0) - v[4], accuracy: 1e-5)
+        for (after, reader, fused) in [(false, false, 1), (true, false, 0), (false, true, 0)] {
+            for convolution in [PlanOptions.Convolution.im2col, .direct] {
+                let plan = try Plan(model: model(residualAfterConv: after, extraReader: reader),
+                                    options: PlanOptions(convolution: convolution))
+                XCTAssertEqual(plan.statistics.fusedResiduals, fused, "residual after conv: \(after), extra reader: \(reader)")
+                XCTAssertEqual(plan.stepOpTypes.contains("Add"), fused == 0)
+                let s = try Session(plan: plan).run(["X": input])["S"]!
+                assertClose(s, reference, atol: 1e-5, rtol: 1e-5, "\(convolution) after \(after) reader \(reader)")
+            }
+        }
+    }
 }

@@ -53,6 +53,7 @@ final class U2NetpReferenceTests: XCTestCase {
         XCTAssertEqual(plan.statistics.graphOpCounts["Conv"], 119)
         XCTAssertEqual(plan.statistics.fusedActivations, 112)
         XCTAssertEqual(plan.statistics.elidedConcats, 51, "every channel Concat of run-time values is written in place")
+        XCTAssertEqual(plan.statistics.fusedResiduals, 11, "every residual Add of the RSU blocks")
     }
 
     func testPlanningAtAnotherSizeGivesOutputsOfThatSize() throws {

@@ -66,7 +66,7 @@ final class ConvolutionAgreementTests: XCTestCase {
         var y = [Float](repeating: .nan, count: 8 * 300 * 90)
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: conv.scratchFloats(threads: 2))
         defer { scratch.deallocate() }
-        conv.run(input: x, output: &y, scratch: scratch, threads: 2)
+        conv.run(input: x, output: &y, scratch: scratch, threads: 2, residual: nil)
         let expected = reference(g, x, w, b, .relu)
         XCTAssertLessThanOrEqual(zip(y, expected).map { abs($0 - $1) }.max()!, 1e-3)
     }
@@ -105,7 +105,7 @@ final class ConvolutionAgreementTests: XCTestCase {
                 var y = [Float](repeating: .nan, count: expected.count)
                 let scratch = UnsafeMutablePointer<Float>.allocate(capacity: conv.scratchFloats(threads: threads))
                 defer { scratch.deallocate() }
-                conv.run(input: x, output: &y, scratch: scratch, threads: threads)
+                conv.run(input: x, output: &y, scratch: scratch, threads: threads, residual: nil)
                 let worst = zip(y, expected).map { abs($0 - $1) }.max() ?? 0
                 worstPerTerm = max(worstPerTerm, worst / Float(g.patchSize))
                 XCTAssertLessThanOrEqual(worst, 2e-5 * Float(g.patchSize), "\(name) trial \(trial) \(g) threads \(threads)")
@@ -130,8 +130,37 @@ final class ConvolutionAgreementTests: XCTestCase {
         var y = [Float](repeating: .nan, count: 16 * 301 * 157)
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: conv.scratchFloats(threads: 2))
         defer { scratch.deallocate() }
-        conv.run(input: x, output: &y, scratch: scratch, threads: 2)
+        conv.run(input: x, output: &y, scratch: scratch, threads: 2, residual: nil)
         let expected = reference(g, x, w, b, .relu)
         XCTAssertLessThanOrEqual(zip(y, expected).map { abs($0 - $1) }.max()!, 1e-3, name)
+    }
+
+    /// A fused residual is added after the activation, by every kernel, at every output position.
+    func testResidualIsAddedAfterTheActivation() {
+        var rng = LCG(state: 5)
+        for (cout, h, w) in [(1, 13, 29), (5, 9, 17), (19, 23, 41)] {
+            var g = Conv2DGeometry(batch: 1, inChannels: 11, inHeight: h, inWidth: w, outChannels: cout, kernelHeight: 3, kernelWidth: 3)
+            g.padTop = 1; g.padLeft = 1; g.padBottom = 1; g.padRight = 1
+            let x = (0..<11 * h * w).map { _ in rng.float() }
+            let wt = (0..<cout * g.patchSize).map { _ in rng.float() }
+            let b = (0..<cout).map { _ in rng.float() }
+            let r = (0..<cout * h * w).map { _ in rng.float() }
+            let expected = zip(reference(g, x, wt, b, .relu), r).map { $0 + $1 }
+            var kernels: [(String, any ScratchConvolution)] = [("direct", Conv2DDirect(geometry: g, weights: wt, bias: b, epilogue: .relu))]
+            for (name, make) in winogradKernels { kernels.append((name, make(g, wt, b, .relu))) }
+            for (name, conv) in kernels {
+                var y = [Float](repeating: .nan, count: expected.count)
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: conv.scratchFloats(threads: 2))
+                defer { scratch.deallocate() }
+                r.withUnsafeBufferPointer { conv.run(input: x, output: &y, scratch: scratch, threads: 2, residual: $0.baseAddress) }
+                XCTAssertLessThanOrEqual(zip(y, expected).map { abs($0 - $1) }.max()!, 1e-3, "\(name) \(cout) channels")
+            }
+            let im2col = Conv2DIm2col(geometry: g, weights: wt, bias: b, epilogue: .relu)
+            var y = [Float](repeating: .nan, count: expected.count)
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: im2col.scratchFloatsPerThread * 2)
+            defer { scratch.deallocate() }
+            r.withUnsafeBufferPointer { im2col.run(input: x, output: &y, scratch: scratch, threads: 2, residual: $0.baseAddress) }
+            XCTAssertLessThanOrEqual(zip(y, expected).map { abs($0 - $1) }.max()!, 1e-5, "im2col \(cout) channels")
+        }
     }
 }

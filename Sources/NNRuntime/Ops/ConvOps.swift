@@ -66,7 +66,7 @@ enum ConvOps {
         let f43 = plain3x3 && (choice == .winograd || (choice == .automatic && winogradPays))
         let f23 = plain3x3 && choice == .winograd2x2
         let direct = choice != .im2col && Conv2DDirect.supports(g)
-        let op = PlannedOp("Conv", multiplyAdds: g.multiplyAdds, acceptsActivation: true) { epilogue -> Kernel in
+        let op = PlannedOp("Conv", multiplyAdds: g.multiplyAdds, acceptsActivation: true, acceptsResidual: true) { epilogue -> Kernel in
             if f43 { return ScratchConvKernel(WinogradF43(geometry: geometry, weights: wv, bias: bias, epilogue: epilogue)) }
             if f23 { return ScratchConvKernel(WinogradF23(geometry: geometry, weights: wv, bias: bias, epilogue: epilogue)) }
             if direct { return ScratchConvKernel(Conv2DDirect(geometry: geometry, weights: wv, bias: bias, epilogue: epilogue)) }
@@ -110,19 +110,21 @@ func windowDescription(_ g: Conv2DGeometry) -> String {
     return s
 }
 
-final class ConvKernel: Kernel {
+final class ConvKernel: ResidualKernel {
     let conv: Conv2DIm2col
+    var residualSlot: Int?
     init(_ conv: Conv2DIm2col) { self.conv = conv }
     var algorithm: String { "im2col " + windowDescription(conv.geometry) }
     func scratchFloats(threads: Int) -> Int { conv.scratchFloatsPerThread * threads }
     func run(_ io: KernelIO) {
-        conv.run(input: io.input(0), output: io.output(0), scratch: io.scratch, threads: io.threads)
+        conv.run(input: io.input(0), output: io.output(0), scratch: io.scratch, threads: io.threads, residual: residual(io))
     }
 }
 
 /// Runs any of the scratch-using convolutions (direct, Winograd).
-final class ScratchConvKernel: Kernel {
+final class ScratchConvKernel: ResidualKernel {
     let conv: any ScratchConvolution
+    var residualSlot: Int?
     init(_ conv: any ScratchConvolution) { self.conv = conv }
     var algorithm: String {
         let name: String
@@ -135,7 +137,7 @@ final class ScratchConvKernel: Kernel {
     }
     func scratchFloats(threads: Int) -> Int { conv.scratchFloats(threads: threads) }
     func run(_ io: KernelIO) {
-        conv.run(input: io.input(0), output: io.output(0), scratch: io.scratch, threads: io.threads)
+        conv.run(input: io.input(0), output: io.output(0), scratch: io.scratch, threads: io.threads, residual: residual(io))
     }
 }
 

@@ -64,8 +64,10 @@ public protocol ScratchConvolution: AnyObject, Sendable {
     ///   - input: `batch × inChannels × inHeight × inWidth` (NCHW).
     ///   - output: `batch × outChannels × outHeight × outWidth`; must not overlap `input`.
     ///   - scratch: ``scratchFloats(threads:)`` floats.
+    ///   - residual: nil, or a tensor of the output's shape added to the output after the activation
+    ///     (a fused residual Add); it must not overlap the output.
     func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-             scratch: UnsafeMutablePointer<Float>, threads: Int)
+             scratch: UnsafeMutablePointer<Float>, threads: Int, residual: UnsafePointer<Float>?)
 }
 
 /// Convolution as matrix multiplication: `im2col` into a bounded per-thread scratch, then `cblas_sgemm`.
@@ -117,8 +119,9 @@ public final class Conv2DIm2col: @unchecked Sendable {
     ///   - output: `batch × outChannels × outHeight × outWidth`; must not overlap `input`.
     ///   - scratch: `threads × scratchFloatsPerThread` floats.
     public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                    scratch: UnsafeMutablePointer<Float>?, threads: Int) {
+                    scratch: UnsafeMutablePointer<Float>?, threads: Int, residual: UnsafePointer<Float>? = nil) {
         let g = geometry
+        let delta = residual.map { $0 - UnsafePointer(output) }
         let pixels = g.outHeight * g.outWidth
         let tiles = (pixels + tileColumns - 1) / tileColumns
         let jobs = g.batch * g.groups * tiles
@@ -130,14 +133,14 @@ public final class Conv2DIm2col: @unchecked Sendable {
                 let tile = job % tiles
                 let group = (job / tiles) % g.groups
                 let n = job / (tiles * g.groups)
-                self.runTile(n: n, group: group, tile: tile, input: input, output: output, scratch: col)
+                self.runTile(n: n, group: group, tile: tile, input: input, output: output, scratch: col, residualDelta: delta)
             }
         }
     }
 
     @inline(__always)
     private func runTile(n: Int, group: Int, tile: Int, input: UnsafePointer<Float>,
-                         output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?) {
+                         output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?, residualDelta: Int?) {
         let g = geometry
         let pixels = g.outHeight * g.outWidth
         let c0 = tile * tileColumns
@@ -159,7 +162,7 @@ public final class Conv2DIm2col: @unchecked Sendable {
         }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(coutG), Int32(cols), Int32(K),
                     1, w, Int32(K), b, Int32(ldb), 0, out, Int32(pixels))
-        applyEpilogue(out, rows: coutG, cols: cols, rowStride: pixels, bias: bias + group * coutG)
+        applyEpilogue(out, rows: coutG, cols: cols, rowStride: pixels, bias: bias + group * coutG, residualDelta: residualDelta)
     }
 
     /// Fills `cols` columns of the im2col matrix (rows: channel, ky, kx) for output pixels starting at `firstPixel`.
@@ -208,17 +211,36 @@ public final class Conv2DIm2col: @unchecked Sendable {
 
     @inline(__always)
     private func applyEpilogue(_ out: UnsafeMutablePointer<Float>, rows: Int, cols: Int, rowStride: Int,
-                               bias: UnsafePointer<Float>) {
+                               bias: UnsafePointer<Float>, residualDelta: Int?) {
         let (lo, hi) = epilogue.bounds
-        ConvEpilogueKernel.biasClamp(out, rows: rows, cols: cols, rowStride: rowStride, bias: bias, lo: lo, hi: hi)
+        ConvEpilogueKernel.biasClamp(out, rows: rows, cols: cols, rowStride: rowStride, bias: bias, lo: lo, hi: hi,
+                                     residualDelta: residualDelta)
     }
 }
 
-/// Bias and activation applied in place to a block of output rows.
+/// Bias, activation and residual applied to output rows.
 enum ConvEpilogueKernel {
+    /// `dst[i] = clamp(src[i]) + dst[i + residualDelta]` (no residual term when `residualDelta` is nil).
+    @inline(__always)
+    static func store(_ src: UnsafeRawPointer, to dst: UnsafeMutablePointer<Float>, count: Int,
+                      lo: SIMD8<Float>, hi: SIMD8<Float>, residualDelta: Int?) {
+        var i = 0
+        while i + 8 <= count {
+            var v = SIMDMath.clamp(src.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self), lo, hi)
+            if let d = residualDelta { v += UnsafeRawPointer(dst + i + d).loadUnaligned(as: SIMD8<Float>.self) }
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: v, as: SIMD8<Float>.self)
+            i += 8
+        }
+        let s = src.assumingMemoryBound(to: Float.self)
+        while i < count {
+            dst[i] = min(max(s[i], lo[0]), hi[0]) + (residualDelta.map { UnsafePointer(dst)[i + $0] } ?? 0)
+            i += 1
+        }
+    }
+
     @inline(__always)
     static func biasClamp(_ out: UnsafeMutablePointer<Float>, rows: Int, cols: Int, rowStride: Int,
-                          bias: UnsafePointer<Float>, lo: Float, hi: Float) {
+                          bias: UnsafePointer<Float>, lo: Float, hi: Float, residualDelta: Int?) {
         let vlo = SIMD8<Float>(repeating: lo), vhi = SIMD8<Float>(repeating: hi)
         for r in 0..<rows {
             let p = out + r * rowStride
@@ -227,12 +249,13 @@ enum ConvEpilogueKernel {
             var i = 0
             while i + 8 <= cols {
                 let raw = UnsafeMutableRawPointer(p + i)
-                let v = SIMDMath.clamp(raw.loadUnaligned(as: SIMD8<Float>.self) + vb, vlo, vhi)
+                var v = SIMDMath.clamp(raw.loadUnaligned(as: SIMD8<Float>.self) + vb, vlo, vhi)
+                if let d = residualDelta { v += UnsafeRawPointer(p + i + d).loadUnaligned(as: SIMD8<Float>.self) }
                 raw.storeBytes(of: v, as: SIMD8<Float>.self)
                 i += 8
             }
             while i < cols {
-                p[i] = min(max(p[i] + b, lo), hi)
+                p[i] = min(max(p[i] + b, lo), hi) + (residualDelta.map { UnsafePointer(p)[i + $0] } ?? 0)
                 i += 1
             }
         }

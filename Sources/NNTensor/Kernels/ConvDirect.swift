@@ -87,8 +87,9 @@ public final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
     ///   - output: `batch × outChannels × outHeight × outWidth`.
     ///   - scratch: ``scratchFloats(threads:)`` floats, 32-byte aligned.
     public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                    scratch: UnsafeMutablePointer<Float>, threads: Int) {
+                    scratch: UnsafeMutablePointer<Float>, threads: Int, residual: UnsafePointer<Float>? = nil) {
         let g = geometry
+        let delta = residual.map { $0 - UnsafePointer(output) }
         let OH = g.outHeight, OW = g.outWidth
         let halo = (g.kernelHeight - 1) * g.dilationY
         let PW = paddedWidth
@@ -107,11 +108,11 @@ public final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
                     for r in range {
                         if self.tileChannels == 1 {
                             self.computeSingleChannelRow(bandRow: r, bandInputRows: bandIn, scratch: scratch,
-                                                         output: out + (y0 + r) * OW)
+                                                         output: out + (y0 + r) * OW, residualDelta: delta)
                             continue
                         }
                         self.computeRow(bandRow: r, bandInputRows: bandIn, scratch: scratch, tile: tile,
-                                        output: out + (y0 + r) * OW)
+                                        output: out + (y0 + r) * OW, residualDelta: delta)
                     }
                 }
                 y0 += rows
@@ -121,7 +122,7 @@ public final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
 
     @inline(__always)
     private func computeRow(bandRow: Int, bandInputRows: Int, scratch: UnsafePointer<Float>,
-                            tile: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) {
+                            tile: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, residualDelta: Int?) {
         let g = geometry
         let R = Self.rowsPerTile, P = Self.pixelsPerTile
         let OW = g.outWidth, planeOut = g.outHeight * OW
@@ -207,16 +208,7 @@ public final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
             for co in 0..<g.outChannels {
                 let src = UnsafeMutableRawPointer(tile + co * P)
                 let dst = output + co * planeOut + x0
-                if valid == P {
-                    let d = UnsafeMutableRawPointer(dst)
-                    for v in 0..<3 {
-                        let x = src.loadUnaligned(fromByteOffset: 32 * v, as: SIMD8<Float>.self)
-                        d.storeBytes(of: SIMDMath.clamp(x, vlo, vhi), toByteOffset: 32 * v, as: SIMD8<Float>.self)
-                    }
-                } else {
-                    let s = tile + co * P
-                    for i in 0..<valid { dst[i] = min(max(s[i], lo), hi) }
-                }
+                ConvEpilogueKernel.store(src, to: dst, count: valid, lo: vlo, hi: vhi, residualDelta: residualDelta)
             }
             x0 += P
         }
@@ -225,7 +217,7 @@ public final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
     /// One output row of a single-channel convolution: 96 pixels per register tile, every input channel
     /// summed in registers.
     private func computeSingleChannelRow(bandRow: Int, bandInputRows: Int, scratch: UnsafePointer<Float>,
-                                         output: UnsafeMutablePointer<Float>) {
+                                         output: UnsafeMutablePointer<Float>, residualDelta: Int?) {
         let g = geometry
         let P = tilePixels
         let OW = g.outWidth
@@ -266,14 +258,8 @@ public final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
             tile = (c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11)
             let valid = min(P, OW - x0)
             withUnsafeBytes(of: &tile) { t in
-                let src = t.baseAddress!
-                let dst = output + x0
-                for v in 0..<(valid / 8) {
-                    let x = src.loadUnaligned(fromByteOffset: 32 * v, as: SIMD8<Float>.self)
-                    UnsafeMutableRawPointer(dst).storeBytes(of: SIMDMath.clamp(x, vlo, vhi), toByteOffset: 32 * v, as: SIMD8<Float>.self)
-                }
-                let s = src.assumingMemoryBound(to: Float.self)
-                for i in (valid / 8 * 8)..<valid { dst[i] = min(max(s[i], lo), hi) }
+                ConvEpilogueKernel.store(t.baseAddress!, to: output + x0, count: valid, lo: vlo, hi: vhi,
+                                         residualDelta: residualDelta)
             }
             x0 += P
         }

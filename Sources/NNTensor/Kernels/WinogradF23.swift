@@ -73,8 +73,9 @@ public final class WinogradF23: ScratchConvolution, @unchecked Sendable {
     public func scratchFloats(threads: Int) -> Int { bandFloats + threads * threadFloats }
 
     public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                    scratch: UnsafeMutablePointer<Float>, threads: Int) {
+                    scratch: UnsafeMutablePointer<Float>, threads: Int, residual: UnsafePointer<Float>? = nil) {
         let g = geometry
+        let delta = residual.map { $0 - UnsafePointer(output) }
         let PW = paddedWidth
         for n in 0..<g.batch {
             let image = input + n * g.inChannels * g.inHeight * g.inWidth
@@ -90,7 +91,8 @@ public final class WinogradF23: ScratchConvolution, @unchecked Sendable {
                 Parallel.forRanges(rows, threads: threads) { worker, range in
                     let local = perThread + worker * self.threadFloats
                     for r in range {
-                        self.tileRow(bandRow: r, bandInputRows: bandIn, band: scratch, work: local, output: out, ty: ty0 + r)
+                        self.tileRow(bandRow: r, bandInputRows: bandIn, band: scratch, work: local, output: out,
+                                     residualDelta: delta, ty: ty0 + r)
                     }
                 }
                 ty0 += rows
@@ -99,7 +101,7 @@ public final class WinogradF23: ScratchConvolution, @unchecked Sendable {
     }
 
     private func tileRow(bandRow: Int, bandInputRows: Int, band: UnsafePointer<Float>,
-                         work: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, ty: Int) {
+                         work: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, residualDelta: Int?, ty: Int) {
         let g = geometry
         let T = Self.tilesPerStep
         let cin = g.inChannels, PW = paddedWidth, planeIn = bandInputRows * PW
@@ -186,11 +188,14 @@ public final class WinogradF23: ScratchConvolution, @unchecked Sendable {
                     let oy = 2 * ty, ox = 2 * (tx0 + t)
                     for l in 0..<channels {
                         let plane = output + (cb * 8 + l) * planeOut
-                        plane[oy * OW + ox] = y00[l]
-                        if ox + 1 < OW { plane[oy * OW + ox + 1] = y01[l] }
+                        @inline(__always) func put(_ i: Int, _ v: Float) {
+                            plane[i] = v + (residualDelta.map { UnsafePointer(plane)[i + $0] } ?? 0)
+                        }
+                        put(oy * OW + ox, y00[l])
+                        if ox + 1 < OW { put(oy * OW + ox + 1, y01[l]) }
                         if oy + 1 < OH {
-                            plane[(oy + 1) * OW + ox] = y10[l]
-                            if ox + 1 < OW { plane[(oy + 1) * OW + ox + 1] = y11[l] }
+                            put((oy + 1) * OW + ox, y10[l])
+                            if ox + 1 < OW { put((oy + 1) * OW + ox + 1, y11[l]) }
                         }
                     }
                 }

@@ -107,8 +107,9 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
     public func scratchFloats(threads: Int) -> Int { bandFloats + threads * threadFloats }
 
     public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                    scratch: UnsafeMutablePointer<Float>, threads: Int) {
+                    scratch: UnsafeMutablePointer<Float>, threads: Int, residual: UnsafePointer<Float>? = nil) {
         let g = geometry
+        let delta = residual.map { $0 - UnsafePointer(output) }
         for n in 0..<g.batch {
             let image = input + n * g.inChannels * g.inHeight * g.inWidth
             let out = output + n * g.outChannels * g.outHeight * g.outWidth
@@ -126,7 +127,7 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
                     for job in range {
                         let r = job / groupsX, group = job % groupsX
                         self.step(bandRow: r, bandInputRows: bandIn, band: scratch, work: local, output: out,
-                                  ty: ty0 + r, tx0: group * Self.tilesPerStep)
+                                  residualDelta: delta, ty: ty0 + r, tx0: group * Self.tilesPerStep)
                     }
                 }
                 ty0 += rows
@@ -147,7 +148,8 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
 
     /// One step: `tilesPerStep` tiles of tile row `ty`, starting at tile column `tx0`, all output channels.
     private func step(bandRow: Int, bandInputRows: Int, band: UnsafePointer<Float>,
-                      work: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, ty: Int, tx0: Int) {
+                      work: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, residualDelta: Int?,
+                      ty: Int, tx0: Int) {
         let g = geometry
         let T = Self.productTiles, L = Self.laneTiles
         let cin = g.inChannels, Q = quads, rowFloats = bandRowFloats, planeIn = bandInputRows * rowFloats
@@ -238,13 +240,15 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
                     let y2 = SIMDMath.clamp(y.2 + b, vlo, vhi), y3 = SIMDMath.clamp(y.3 + b, vlo, vhi)
                     let dst = output + (cb * 16 + lane0) * planeOut + (oy + r) * OW + ox
                     if colsOut == 4 {
-                        Self.storeTransposed(y0, y1, y2, y3, to: dst, stride: planeOut, count: channels)
+                        Self.storeTransposed(y0, y1, y2, y3, to: dst, stride: planeOut, count: channels,
+                                             residualDelta: residualDelta)
                     } else {
                         for l in 0..<channels {
                             let p = dst + l * planeOut
-                            p[0] = y0[l]
-                            if colsOut > 1 { p[1] = y1[l] }
-                            if colsOut > 2 { p[2] = y2[l] }
+                            let r = residualDelta.map { UnsafePointer(p) + $0 }
+                            p[0] = y0[l] + (r?[0] ?? 0)
+                            if colsOut > 1 { p[1] = y1[l] + (r?[1] ?? 0) }
+                            if colsOut > 2 { p[2] = y2[l] + (r?[2] ?? 0) }
                         }
                     }
                 }
@@ -254,10 +258,11 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
     }
 
     /// Writes lane `l` of `y0…y3` as four consecutive floats at `dst + l·stride`, for `l < count`: a 4×8
-    /// transpose in registers (unpack, then shuffle pairs), then one 4-float store per lane.
+    /// transpose in registers (unpack, then shuffle pairs), then one 4-float store per lane, plus the
+    /// four floats at `residualDelta` from the destination when there is a residual.
     @inline(__always)
     static func storeTransposed(_ y0: SIMD8<Float>, _ y1: SIMD8<Float>, _ y2: SIMD8<Float>, _ y3: SIMD8<Float>,
-                                to dst: UnsafeMutablePointer<Float>, stride: Int, count: Int) {
+                                to dst: UnsafeMutablePointer<Float>, stride: Int, count: Int, residualDelta: Int?) {
         let t0 = SIMD8(y0[0], y1[0], y0[1], y1[1], y0[4], y1[4], y0[5], y1[5])
         let t1 = SIMD8(y0[2], y1[2], y0[3], y1[3], y0[6], y1[6], y0[7], y1[7])
         let t2 = SIMD8(y2[0], y3[0], y2[1], y3[1], y2[4], y3[4], y2[5], y3[5])
@@ -268,7 +273,13 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
         let u2 = SIMD8(t1[0], t1[1], t3[0], t3[1], t1[4], t1[5], t3[4], t3[5])
         let u3 = SIMD8(t1[2], t1[3], t3[2], t3[3], t1[6], t1[7], t3[6], t3[7])
         @inline(__always) func put(_ l: Int, _ v: SIMD4<Float>) {
-            UnsafeMutableRawPointer(dst + l * stride).storeBytes(of: v, as: SIMD4<Float>.self)
+            let p = dst + l * stride
+            if let d = residualDelta {
+                let r = UnsafeRawPointer(p + d).loadUnaligned(as: SIMD4<Float>.self)
+                UnsafeMutableRawPointer(p).storeBytes(of: v + r, as: SIMD4<Float>.self)
+            } else {
+                UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
+            }
         }
         put(0, u0.lowHalf)
         if count > 1 { put(1, u1.lowHalf) }
