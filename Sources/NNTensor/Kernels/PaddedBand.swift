@@ -33,18 +33,45 @@ extension PaddedBand {
                            height: Int, width: Int, firstRow: Int, rows: Int, padLeft: Int, quads: Int, threads: Int) {
         precondition(padLeft + width <= 4 * quads)
         let rowFloats = 4 * quads
+        // Quads wholly or partly outside the image are zeroed first; the image's columns then overwrite
+        // their part. The first image column whose padded x is a multiple of 4 starts the vector loop.
+        let zeroHead = (padLeft + 3) / 4, zeroTail = (padLeft + width) / 4
+        let alignedStart = min((4 - padLeft % 4) % 4, width)
         Parallel.forEach(channels, threads: threads) { c in
             let src = image + c * height * width
             let dst = band + c * rows * rowFloats
             for r in 0..<rows {
                 let iy = firstRow + r
                 let d = dst + r * rowFloats
-                d.initialize(repeating: 0, count: rowFloats)
-                guard iy >= 0 && iy < height else { continue }
+                guard iy >= 0 && iy < height else {
+                    d.initialize(repeating: 0, count: rowFloats)
+                    continue
+                }
+                for p in 0..<4 {
+                    (d + p * quads).initialize(repeating: 0, count: zeroHead)
+                    (d + p * quads + zeroTail).initialize(repeating: 0, count: quads - zeroTail)
+                }
                 let s = src + iy * width
-                for ix in 0..<width {
+                @inline(__always) func put(_ ix: Int) {
                     let x = ix + padLeft
                     d[(x & 3) * quads + (x >> 2)] = s[ix]
+                }
+                for ix in 0..<alignedStart { put(ix) }
+                var ix = alignedStart
+                while ix + 16 <= width {
+                    // Sixteen columns from a multiple of 4: four per phase.
+                    let v = UnsafeRawPointer(s + ix).loadUnaligned(as: SIMD16<Float>.self)
+                    let even = v.evenHalf, odd = v.oddHalf
+                    let q = (ix + padLeft) >> 2
+                    UnsafeMutableRawPointer(d + q).storeBytes(of: even.evenHalf, as: SIMD4<Float>.self)
+                    UnsafeMutableRawPointer(d + quads + q).storeBytes(of: odd.evenHalf, as: SIMD4<Float>.self)
+                    UnsafeMutableRawPointer(d + 2 * quads + q).storeBytes(of: even.oddHalf, as: SIMD4<Float>.self)
+                    UnsafeMutableRawPointer(d + 3 * quads + q).storeBytes(of: odd.oddHalf, as: SIMD4<Float>.self)
+                    ix += 16
+                }
+                while ix < width {
+                    put(ix)
+                    ix += 1
                 }
             }
         }

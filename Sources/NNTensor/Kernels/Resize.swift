@@ -87,12 +87,26 @@ public enum Resize2D {
                     let row = plane + ylo[oy] * inWidth
                     for ox in 0..<outWidth { dst[ox] = row[xlo[ox]] }
                 case .linear:
+                    // The two source rows blended vertically (whole vectors), then two taps per output.
                     let r0 = plane + ylo[oy] * inWidth, r1 = plane + yhi[oy] * inWidth
                     let a0 = wy0[oy], a1 = wy1[oy]
-                    for ox in 0..<outWidth {
-                        let x0 = xlo[ox], x1 = xhi[ox]
-                        let b0 = wx0[ox], b1 = wx1[ox]
-                        dst[ox] = r0[x0] * b0 * a0 + r0[x1] * b1 * a0 + r1[x0] * b0 * a1 + r1[x1] * b1 * a1
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: inWidth) { buffer in
+                        let row = buffer.baseAddress!
+                        let v0 = SIMD8<Float>(repeating: a0), v1 = SIMD8<Float>(repeating: a1)
+                        var x = 0
+                        while x + 8 <= inWidth {
+                            let p0 = UnsafeRawPointer(r0 + x).loadUnaligned(as: SIMD8<Float>.self)
+                            let p1 = UnsafeRawPointer(r1 + x).loadUnaligned(as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(row + x).storeBytes(of: p0 * v0 + p1 * v1, as: SIMD8<Float>.self)
+                            x += 8
+                        }
+                        while x < inWidth {
+                            row[x] = r0[x] * a0 + r1[x] * a1
+                            x += 1
+                        }
+                        for ox in 0..<outWidth {
+                            dst[ox] = row[xlo[ox]] * wx0[ox] + row[xhi[ox]] * wx1[ox]
+                        }
                     }
                 }
             }

@@ -30,7 +30,9 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
     let quads: Int
     /// Tile rows (groups of four output rows) per band.
     public let bandTileRows: Int
-    static let maxScratchFloats = 1 << 19
+    /// Budget for one thread's band of input rows, in floats (1 MiB, about a core's share of cache); at
+    /// least one tile row is always taken.
+    static let bandBudgetFloats = 1 << 18
 
     /// Whether `g` is a plain 3×3 convolution: stride 1, dilation 1, one group.
     public static func supports(_ g: Conv2DGeometry) -> Bool { WinogradF23.supports(g) }
@@ -65,7 +67,7 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
         groupsX = (tilesX + Self.tilesPerStep - 1) / Self.tilesPerStep
         // A step starting at tile t reads quads t ..< t + laneTiles + 1.
         quads = max((groupsX - 1) * Self.tilesPerStep + Self.laneTiles + 1, (g.padLeft + g.inWidth + 3) / 4)
-        let rowsFit = (Self.maxScratchFloats / max(cin * 4 * quads, 1) - 2) / 4
+        let rowsFit = (Self.bandBudgetFloats / max(cin * 4 * quads, 1) - 2) / 4
         bandTileRows = max(1, min(tilesY, rowsFit))
     }
 
@@ -104,33 +106,36 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
         geometry.inChannels * 36 * Self.laneTiles + 36 * Self.laneTiles + 16 + blocks * 36 * Self.productTiles * 16
     }
 
-    public func scratchFloats(threads: Int) -> Int { bandFloats + threads * threadFloats }
+    /// Each thread has its own band and work area: threads never wait for each other within a run.
+    public func scratchFloats(threads: Int) -> Int { threads * (bandFloats + threadFloats) }
 
+    /// Each thread takes a contiguous range of tile rows (of every image in the batch) and works through it
+    /// band by band: copy its input rows, then transform, multiply and store every tile of the band.
     public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                     scratch: UnsafeMutablePointer<Float>, threads: Int, residual: UnsafePointer<Float>? = nil) {
         let g = geometry
         let delta = residual.map { $0 - UnsafePointer(output) }
-        for n in 0..<g.batch {
-            let image = input + n * g.inChannels * g.inHeight * g.inWidth
-            let out = output + n * g.outChannels * g.outHeight * g.outWidth
-            var ty0 = 0
-            while ty0 < tilesY {
-                let rows = min(bandTileRows, tilesY - ty0)
+        let tilesY = self.tilesY, groupsX = self.groupsX
+        Parallel.forRanges(g.batch * tilesY, threads: threads) { worker, range in
+            let band = scratch + worker * (self.bandFloats + self.threadFloats)
+            let work = band + self.bandFloats
+            var row = range.lowerBound
+            while row < range.upperBound {
+                let n = row / tilesY, ty0 = row % tilesY
+                let rows = min(self.bandTileRows, tilesY - ty0, range.upperBound - row)
                 let bandIn = 4 * rows + 2
-                PaddedBand.fillPhased(scratch, from: image, channels: g.inChannels, height: g.inHeight, width: g.inWidth,
-                                      firstRow: 4 * ty0 - g.padTop, rows: bandIn, padLeft: g.padLeft, quads: quads,
-                                      threads: threads)
-                let perThread = scratch + bandFloats
-                let groupsX = self.groupsX
-                Parallel.forRanges(rows * groupsX, threads: threads) { worker, range in
-                    let local = perThread + worker * self.threadFloats
-                    for job in range {
-                        let r = job / groupsX, group = job % groupsX
-                        self.step(bandRow: r, bandInputRows: bandIn, band: scratch, work: local, output: out,
+                let image = input + n * g.inChannels * g.inHeight * g.inWidth
+                let out = output + n * g.outChannels * g.outHeight * g.outWidth
+                PaddedBand.fillPhased(band, from: image, channels: g.inChannels, height: g.inHeight, width: g.inWidth,
+                                      firstRow: 4 * ty0 - g.padTop, rows: bandIn, padLeft: g.padLeft, quads: self.quads,
+                                      threads: 1)
+                for r in 0..<rows {
+                    for group in 0..<groupsX {
+                        self.step(bandRow: r, bandInputRows: bandIn, band: band, work: work, output: out,
                                   residualDelta: delta, ty: ty0 + r, tx0: group * Self.tilesPerStep)
                     }
                 }
-                ty0 += rows
+                row += rows
             }
         }
     }
