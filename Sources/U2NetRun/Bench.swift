@@ -85,7 +85,7 @@ struct Bench: ParsableCommand {
         table("convolution class") { steps[$0].opType == "Conv" ? details[$0].algorithm : "(not a convolution)" }
         print("slowest steps  ms/run   GFLOP/s  node, algorithm, output shape")
         let order = steps.indices.sorted { timings[$0] > timings[$1] }
-        for i in order.prefix(15) {
+        for i in order.prefix(ProcessInfo.processInfo.environment["U2NET_PROFILE_ALL"] != nil ? order.count : 15) {
             let ms = timings[i] * 1000 / Double(runs)
             let gflops = steps[i].multiplyAdds > 0 ? String(format: "%9.1f", 2 * Double(steps[i].multiplyAdds) / (ms / 1000) / 1e9) : "        -"
             print(String(format: "  %-10@ %7.2f %@  %@  %@  %@", steps[i].opType, ms, gflops, steps[i].name,

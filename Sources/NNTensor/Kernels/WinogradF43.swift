@@ -101,9 +101,9 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
     var bandRowFloats: Int { 4 * quads }
     var bandFloats: Int { geometry.inChannels * (4 * bandTileRows + 2) * bandRowFloats }
     /// Per thread: transformed tiles [36][Cin][16], row-transformed columns [36][16] (+16 read as padding
-    /// by the register tile), products [blocks][36][18][16].
+    /// by the register tile), products [blocks][36][18][16], output-transform rows [4][6][8].
     var threadFloats: Int {
-        geometry.inChannels * 36 * Self.laneTiles + 36 * Self.laneTiles + 16 + blocks * 36 * Self.productTiles * 16
+        geometry.inChannels * 36 * Self.laneTiles + 36 * Self.laneTiles + 16 + blocks * 36 * Self.productTiles * 16 + 4 * 6 * 8
     }
 
     /// Each thread has its own band and work area: threads never wait for each other within a run.
@@ -145,10 +145,12 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
     static func inputTransform(_ d0: SIMD16<Float>, _ d1: SIMD16<Float>, _ d2: SIMD16<Float>,
                                _ d3: SIMD16<Float>, _ d4: SIMD16<Float>, _ d5: SIMD16<Float>)
         -> (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>) {
-        let four = SIMD16<Float>(repeating: 4), five = SIMD16<Float>(repeating: 5), two = SIMD16<Float>(repeating: 2)
-        let a = d4 - four * d2, b = d3 - four * d1
+        let four = SIMD16<Float>(repeating: 4), minusFour = SIMD16<Float>(repeating: -4)
+        let minusFive = SIMD16<Float>(repeating: -5), two = SIMD16<Float>(repeating: 2)
+        let a = d4.addingProduct(minusFour, d2), b = d3.addingProduct(minusFour, d1)
         let c = d4 - d2, e = two * (d3 - d1)
-        return (four * d0 - five * d2 + d4, a + b, a - b, c + e, c - e, four * d1 - five * d3 + d5)
+        return (d4.addingProduct(minusFive, d2).addingProduct(four, d0), a + b, a - b, c + e, c - e,
+                d5.addingProduct(minusFive, d3).addingProduct(four, d1))
     }
 
     /// One step: `tilesPerStep` tiles of tile row `ty`, starting at tile column `tx0`, all output channels.
@@ -161,6 +163,7 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
         let V = work                              // [36][cin][L]
         let columns = work + 36 * cin * L          // [6 rows][6 columns][L]
         let M = columns + 36 * L + 16              // [blocks][36][T][16]
+        let rows = M + blocks * 36 * T * 16        // [4][6][8]: the output transform's column results
 
         // Input transform, 16 tiles per vector: rows first (per column of the tile), then columns.
         for ci in 0..<cin {
@@ -220,44 +223,45 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
             let b = UnsafeRawPointer(bias + cb * 16 + lane0).loadUnaligned(as: SIMD8<Float>.self)
             let channels = min(8, g.outChannels - cb * 16 - lane0)
             if channels <= 0 { continue }
+            let dstBase = output + (cb * 16 + lane0) * planeOut
             for t in 0..<valid {
-                @inline(__always) func m(_ i: Int, _ j: Int) -> SIMD8<Float> {
-                    UnsafeRawPointer(M + ((6 * i + j) * T + t) * 16).loadUnaligned(as: SIMD8<Float>.self)
+                // Aᵀ M down each of the six columns into `rows` ([4][6] vectors), then (Aᵀ M) A along
+                // each output row: bias, clamp, residual, store.
+                let mt = UnsafeRawPointer(M + t * 16)
+                let rowBuffer = UnsafeMutableRawPointer(rows)
+                for j in 0..<6 {
+                    @inline(__always) func m(_ i: Int) -> SIMD8<Float> {
+                        mt.loadUnaligned(fromByteOffset: (6 * i + j) * T * 64, as: SIMD8<Float>.self)
+                    }
+                    let c = Self.outputTransform(m(0), m(1), m(2), m(3), m(4), m(5))
+                    rowBuffer.storeBytes(of: c.0, toByteOffset: (0 + j) * 32, as: SIMD8<Float>.self)
+                    rowBuffer.storeBytes(of: c.1, toByteOffset: (6 + j) * 32, as: SIMD8<Float>.self)
+                    rowBuffer.storeBytes(of: c.2, toByteOffset: (12 + j) * 32, as: SIMD8<Float>.self)
+                    rowBuffer.storeBytes(of: c.3, toByteOffset: (18 + j) * 32, as: SIMD8<Float>.self)
                 }
-                // Aᵀ M: four rows, each over the six columns j.
-                var r0 = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
-                var r1 = r0, r2 = r0, r3 = r0
-                @inline(__always) func column(_ j: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
-                    Self.outputTransform(m(0, j), m(1, j), m(2, j), m(3, j), m(4, j), m(5, j))
-                }
-                (r0.0, r1.0, r2.0, r3.0) = column(0)
-                (r0.1, r1.1, r2.1, r3.1) = column(1)
-                (r0.2, r1.2, r2.2, r3.2) = column(2)
-                (r0.3, r1.3, r2.3, r3.3) = column(3)
-                (r0.4, r1.4, r2.4, r3.4) = column(4)
-                (r0.5, r1.5, r2.5, r3.5) = column(5)
                 let oy = 4 * ty, ox = 4 * (tx0 + t)
                 let rowsOut = min(4, OH - oy), colsOut = min(4, OW - ox)
-                @inline(__always) func emit(_ r: Int, _ row: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)) {
-                    guard r < rowsOut else { return }
-                    let y = Self.outputTransform(row.0, row.1, row.2, row.3, row.4, row.5)
+                for r in 0..<rowsOut {
+                    @inline(__always) func w(_ j: Int) -> SIMD8<Float> {
+                        UnsafeRawPointer(rowBuffer).loadUnaligned(fromByteOffset: (6 * r + j) * 32, as: SIMD8<Float>.self)
+                    }
+                    let y = Self.outputTransform(w(0), w(1), w(2), w(3), w(4), w(5))
                     let y0 = SIMDMath.clamp(y.0 + b, vlo, vhi), y1 = SIMDMath.clamp(y.1 + b, vlo, vhi)
                     let y2 = SIMDMath.clamp(y.2 + b, vlo, vhi), y3 = SIMDMath.clamp(y.3 + b, vlo, vhi)
-                    let dst = output + (cb * 16 + lane0) * planeOut + (oy + r) * OW + ox
+                    let dst = dstBase + (oy + r) * OW + ox
                     if colsOut == 4 {
                         Self.storeTransposed(y0, y1, y2, y3, to: dst, stride: planeOut, count: channels,
                                              residualDelta: residualDelta)
                     } else {
                         for l in 0..<channels {
                             let p = dst + l * planeOut
-                            let r = residualDelta.map { UnsafePointer(p) + $0 }
-                            p[0] = y0[l] + (r?[0] ?? 0)
-                            if colsOut > 1 { p[1] = y1[l] + (r?[1] ?? 0) }
-                            if colsOut > 2 { p[2] = y2[l] + (r?[2] ?? 0) }
+                            let res = residualDelta.map { UnsafePointer(p) + $0 }
+                            p[0] = y0[l] + (res?[0] ?? 0)
+                            if colsOut > 1 { p[1] = y1[l] + (res?[1] ?? 0) }
+                            if colsOut > 2 { p[2] = y2[l] + (res?[2] ?? 0) }
                         }
                     }
                 }
-                emit(0, r0); emit(1, r1); emit(2, r2); emit(3, r3)
             }
         }
     }
@@ -303,7 +307,7 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
         -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
         let s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4
         let two = SIMD8<Float>(repeating: 2), four = SIMD8<Float>(repeating: 4), eight = SIMD8<Float>(repeating: 8)
-        return (m0 + s12 + s34, d12 + two * d34, s12 + four * s34, d12 + eight * d34 + m5)
+        return (m0 + s12 + s34, d12.addingProduct(two, d34), s12.addingProduct(four, s34), (d12 + m5).addingProduct(eight, d34))
     }
 }
 
