@@ -27,12 +27,13 @@ public enum Composite {
         return zip(mask.pixels, own).map { UInt8((UInt32($0) * UInt32($1) + 127) / 255) }
     }
 
-    /// The cutout: the image's colours with the matte as straight alpha.
+    /// The cutout: the image's colours with the matte as straight alpha. Fully transparent pixels are
+    /// (0, 0, 0, 0), as in rembg's cutouts: their colour is invisible, and zeros compress far better.
     public static func cutout(_ image: Image, mask: GrayImage) -> RGBAImage {
         let alpha = effectiveAlpha(image, mask)
         let n = image.width * image.height
         var out = [UInt8](repeating: 0, count: n * 4)
-        for i in 0..<n {
+        for i in 0..<n where alpha[i] != 0 {
             out[4 * i] = image.rgb[3 * i]
             out[4 * i + 1] = image.rgb[3 * i + 1]
             out[4 * i + 2] = image.rgb[3 * i + 2]

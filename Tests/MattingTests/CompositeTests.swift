@@ -23,6 +23,8 @@ final class CompositeTests: XCTestCase {
         let image = Image(width: 2, height: 1, rgb: [1, 2, 3, 4, 5, 6], alpha: [255, 128])
         let cut = Composite.cutout(image, mask: GrayImage(width: 2, height: 1, pixels: [128, 255]))
         XCTAssertEqual(cut.pixels, [1, 2, 3, 128, 4, 5, 6, 128])
+        let clear = Composite.cutout(image, mask: GrayImage(width: 2, height: 1, pixels: [0, 1]))
+        XCTAssertEqual(clear.pixels, [0, 0, 0, 0, 4, 5, 6, 1], "fully transparent pixels are zeros")
     }
 
     func testFinishNormalisesAndTruncates() {

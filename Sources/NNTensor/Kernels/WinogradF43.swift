@@ -44,18 +44,21 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
         precondition(Self.supports(g) && w.count == g.outChannels * g.inChannels * 9)
         geometry = g
         self.epilogue = epilogue
-        blocks = (g.outChannels + 15) / 16
+        let blocks = (g.outChannels + 15) / 16
+        self.blocks = blocks
         let cin = g.inChannels
-        packed = .allocate(capacity: blocks * 36 * cin * 16)
+        let packed = UnsafeMutablePointer<Float>.allocate(capacity: blocks * 36 * cin * 16)
+        self.packed = packed
         packed.initialize(repeating: 0, count: blocks * 36 * cin * 16)
-        for co in 0..<g.outChannels {
-            for ci in 0..<cin {
-                let k = (co * cin + ci) * 9
-                var kernel = [Double](repeating: 0, count: 9)
-                for i in 0..<9 { kernel[i] = Double(w[k + i]) }
-                let u = Self.kernelTransform(kernel)
-                for xi in 0..<36 {
-                    packed[((xi * blocks + co / 16) * cin + ci) * 16 + co % 16] = Float(u[xi])
+        w.withUnsafeBufferPointer { w in
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: 36) { u in
+                for co in 0..<g.outChannels {
+                    for ci in 0..<cin {
+                        Self.kernelTransform(w.baseAddress! + (co * cin + ci) * 9, into: u.baseAddress!)
+                        for xi in 0..<36 {
+                            packed[((xi * blocks + co / 16) * cin + ci) * 16 + co % 16] = Float(u[xi])
+                        }
+                    }
                 }
             }
         }
@@ -76,26 +79,27 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
         bias.deallocate()
     }
 
-    /// G g Gᵀ for one 3×3 kernel (row-major), as 36 values (row-major 6×6).
-    static func kernelTransform(_ k: [Double]) -> [Double] {
-        // G applied to a 3-vector (g0, g1, g2).
-        func gcol(_ g0: Double, _ g1: Double, _ g2: Double) -> [Double] {
-            [g0 / 4, -(g0 + g1 + g2) / 6, -(g0 - g1 + g2) / 6,
-             g0 / 24 + g1 / 12 + g2 / 6, g0 / 24 - g1 / 12 + g2 / 6, g2]
+    /// G g Gᵀ for one 3×3 kernel `k` (row-major), in double precision, into `u` (row-major 6×6).
+    static func kernelTransform(_ k: UnsafePointer<Float>, into u: UnsafeMutablePointer<Double>) {
+        // G applied to a 3-vector (g0, g1, g2): six values.
+        @inline(__always) func g(_ g0: Double, _ g1: Double, _ g2: Double)
+            -> (Double, Double, Double, Double, Double, Double) {
+            (g0 / 4, -(g0 + g1 + g2) / 6, -(g0 - g1 + g2) / 6, g0 / 24 + g1 / 12 + g2 / 6, g0 / 24 - g1 / 12 + g2 / 6, g2)
         }
-        // G g: 6×3, column by column.
-        var gg = [Double](repeating: 0, count: 18)
-        for c in 0..<3 {
-            let col = gcol(k[c], k[3 + c], k[6 + c])
-            for r in 0..<6 { gg[r * 3 + c] = col[r] }
+        // G g, column by column (6×3, row-major in gg), then each of its rows through G.
+        var gg = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        withUnsafeMutableBytes(of: &gg) { raw in
+            let m = raw.baseAddress!.assumingMemoryBound(to: Double.self)
+            for c in 0..<3 {
+                let col = g(Double(k[c]), Double(k[3 + c]), Double(k[6 + c]))
+                m[c] = col.0; m[3 + c] = col.1; m[6 + c] = col.2; m[9 + c] = col.3; m[12 + c] = col.4; m[15 + c] = col.5
+            }
+            for r in 0..<6 {
+                let row = g(m[3 * r], m[3 * r + 1], m[3 * r + 2])
+                u[6 * r] = row.0; u[6 * r + 1] = row.1; u[6 * r + 2] = row.2
+                u[6 * r + 3] = row.3; u[6 * r + 4] = row.4; u[6 * r + 5] = row.5
+            }
         }
-        // (G g) Gᵀ: each row of G g through G.
-        var u = [Double](repeating: 0, count: 36)
-        for r in 0..<6 {
-            let row = gcol(gg[r * 3], gg[r * 3 + 1], gg[r * 3 + 2])
-            for j in 0..<6 { u[r * 6 + j] = row[j] }
-        }
-        return u
     }
 
     var bandRowFloats: Int { 4 * quads }
