@@ -112,10 +112,15 @@ final class PlannedOp {
     let acceptsResidual: Bool
     /// The input slot (in the step's input list) of a fused residual.
     var residualSlot: Int?
+    /// Whether input 0 may be given as the separate inputs of a channel Concat (batch 1).
+    let acceptsSegmentedInput: Bool
+    /// Channels of each segment when input 0 is read from the inputs of a removed Concat (step slots 0…).
+    var segmentChannels: [Int]?
     private let make: (ConvEpilogue) -> Kernel
 
     init(_ opType: String, multiplyAdds: Int = 0, acceptsActivation: Bool = false, acceptsResidual: Bool = false,
-         make: @escaping (ConvEpilogue) -> Kernel) {
+         acceptsSegmentedInput: Bool = false, make: @escaping (ConvEpilogue) -> Kernel) {
+        self.acceptsSegmentedInput = acceptsSegmentedInput
         self.opType = opType
         self.multiplyAdds = multiplyAdds
         self.acceptsActivation = acceptsActivation
@@ -126,6 +131,7 @@ final class PlannedOp {
     func build() -> Kernel {
         let kernel = make(epilogue)
         if let slot = residualSlot { (kernel as! ResidualKernel).residualSlot = slot }
+        if let segments = segmentChannels { (kernel as! ScratchConvKernel).segmentChannels = segments }
         return kernel
     }
 }

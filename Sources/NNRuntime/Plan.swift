@@ -116,4 +116,6 @@ public struct PlanStatistics: Sendable {
     public var elidedConcats: Int = 0
     /// Residual Adds folded into the convolution that produces one of their operands.
     public var fusedResiduals: Int = 0
+    /// Channel Concats removed because the convolution reading them reads each input where it lies.
+    public var concatsReadInPlace: Int = 0
 }

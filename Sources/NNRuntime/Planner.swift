@@ -25,9 +25,15 @@ struct Planner {
         var outputs: [String]
         /// A tensor added to the output by the kernel (a fused Add); read as the last input.
         var residual: String?
+        /// The inputs of a removed channel Concat that this step reads in place of its input 0.
+        var inputSegments: [String]?
         var removed = false
-        /// The node's inputs, then the fused residual if any: the step's input list.
-        var stepInputs: [String] { node.inputs + (residual.map { [$0] } ?? []) }
+        /// The step's input list: input 0 (or its segments), the node's other inputs, then the fused
+        /// residual if any.
+        var stepInputs: [String] {
+            let first = inputSegments ?? Array(node.inputs.prefix(1))
+            return first + node.inputs.dropFirst() + (residual.map { [$0] } ?? [])
+        }
         init(node: ONNXNode, op: PlannedOp) {
             self.node = node
             self.op = op
@@ -155,7 +161,6 @@ struct Planner {
                       consumers[x] == 1, !outputNames.contains(x), let at = position[x], at < i,
                       (position[y] ?? -1) < at else { continue }
                 source.residual = y
-                source.op.residualSlot = source.node.inputs.count
                 source.outputs[0] = out
                 producer[out] = source
                 position[out] = at
@@ -163,6 +168,30 @@ struct Planner {
                 residuals += 1
                 break
             }
+        }
+        live = live.filter { !$0.removed }
+
+        // Concats read in place: a channel Concat (batch 1, 2…4 run-time inputs) whose only reader is a
+        // convolution that reads its input plane by plane disappears, and the convolution reads each input
+        // where it lies. No buffer holds the concatenation, so a long-lived input (an encoder's skip
+        // connection) keeps only its own size.
+        var readers: [String: [Pending]] = [:]
+        for p in live { for i in p.stepInputs where !i.isEmpty { readers[i, default: []].append(p) } }
+        var readInPlace = 0
+        for p in live where p.op.opType == "Concat" {
+            let names = p.node.inputs.filter { !$0.isEmpty }
+            guard let out = p.outputs.first, let shape = states[out]?.shape, shape.count == 4, shape[0] == 1,
+                  !outputNames.contains(out), (2...ChannelPlanes.maxSegments).contains(names.count),
+                  names.allSatisfy({ states[$0]?.constant == nil && states[$0]?.shape.count == 4 }) else { continue }
+            var axis = 0
+            if case .int(let a)? = p.node.attributes["axis"] { axis = Int(a) < 0 ? Int(a) + 4 : Int(a) }
+            guard axis == 1, let reader = readers[out], reader.count == 1, let conv = reader.first,
+                  conv.op.acceptsSegmentedInput, conv.inputSegments == nil, conv.node.inputs.first == out,
+                  !conv.node.inputs.dropFirst().contains(out), conv.residual != out else { continue }
+            conv.inputSegments = names
+            conv.op.segmentChannels = names.map { states[$0]!.shape[1] }
+            p.removed = true
+            readInPlace += 1
         }
         live = live.filter { !$0.removed }
 
@@ -218,6 +247,7 @@ struct Planner {
         var scratch = 0
         var convolutions = 0, multiplyAdds = 0
         for p in live {
+            if p.residual != nil { p.op.residualSlot = p.stepInputs.count - 1 }
             let kernel = p.op.build()
             scratch = max(scratch, kernel.scratchFloats(threads: threads))
             let inOffsets = p.stepInputs.map { n -> Int in
@@ -242,7 +272,8 @@ struct Planner {
         let statistics = PlanStatistics(graphOpCounts: histogram, parameterCount: parameters,
                                         convolutionCount: convolutions, multiplyAdds: multiplyAdds,
                                         foldedNodes: removedNodes,
-                                        fusedActivations: fused, elidedConcats: elided, fusedResiduals: residuals)
+                                        fusedActivations: fused, elidedConcats: elided, fusedResiduals: residuals,
+                                        concatsReadInPlace: readInPlace)
         return Result(inputs: inputs, outputs: outputs, steps: steps, valueFloats: arena.size,
                       scratchFloats: scratch, statistics: statistics)
     }

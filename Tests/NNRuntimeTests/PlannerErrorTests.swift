@@ -135,4 +135,34 @@ final class PlannerErrorTests: XCTestCase {
             }
         }
     }
+
+    /// A channel Concat read only by a 3×3 convolution is never built: the convolution reads its inputs
+    /// where they lie. The im2col path (which reads one tensor) keeps the Concat; both give the same values.
+    func testConcatReadByAConvolutionIsReadInPlace() throws {
+        let weights: [Float] = (0..<3 * 4 * 9).map { i -> Float in Float(i % 11) / 11 - 0.45 }
+        let w = ONNXTensor(name: "W", dataType: .float, dims: [3, 4, 3, 3], payload: .floats(weights))
+        let model = graph([
+            ONNXNode(name: "a", opType: "Relu", inputs: ["X"], outputs: ["A"]),
+            ONNXNode(name: "b", opType: "Neg", inputs: ["X"], outputs: ["B"]),
+            ONNXNode(name: "c", opType: "Concat", inputs: ["A", "B"], outputs: ["C"], attributes: ["axis": .int(1)]),
+            ONNXNode(name: "conv", opType: "Conv", inputs: ["C", "W"], outputs: ["Y"], attributes: ["pads": .ints([1, 1, 1, 1])]),
+        ], inputs: [x], outputs: ["Y"], initializers: [w])
+        let input = Tensor(shape: [1, 2, 3, 3], values: (0..<18).map { i -> Float in Float(i) - 8.5 })
+        let direct = try Plan(model: model, options: PlanOptions(convolution: .direct))
+        XCTAssertEqual(direct.stepOpTypes, ["Relu", "Neg", "Conv"])
+        XCTAssertEqual(direct.statistics.concatsReadInPlace, 1)
+        let reference = try Plan(model: model, options: PlanOptions(convolution: .im2col))
+        XCTAssertEqual(reference.statistics.concatsReadInPlace, 0)
+        let y = try Session(plan: direct).run(["X": input])["Y"]!
+        let expected = try Session(plan: reference).run(["X": input])["Y"]!
+        assertClose(y, expected, atol: 1e-5, rtol: 1e-5, "concat read in place")
+        // An independent value: output channel 0 at the centre, the full window over relu(x) then −x.
+        let v = input.floats
+        var centre: Float = 0
+        for k in 0..<9 {
+            centre += weights[k] * max(v[k], 0) + weights[9 + k] * max(v[9 + k], 0)
+            centre += weights[18 + k] * -v[k] + weights[27 + k] * -v[9 + k]
+        }
+        XCTAssertEqual(y.floats[4], centre, accuracy: 1e-4)
+    }
 }

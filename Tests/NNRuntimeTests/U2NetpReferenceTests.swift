@@ -52,7 +52,8 @@ final class U2NetpReferenceTests: XCTestCase {
         XCTAssertEqual(Double(plan.statistics.parameterCount) / 1e6, 1.13, accuracy: 0.005)
         XCTAssertEqual(plan.statistics.graphOpCounts["Conv"], 119)
         XCTAssertEqual(plan.statistics.fusedActivations, 112)
-        XCTAssertEqual(plan.statistics.elidedConcats, 51, "every channel Concat of run-time values is written in place")
+        XCTAssertEqual(plan.statistics.concatsReadInPlace, 50, "every Concat that feeds one 3×3 convolution is read in place")
+        XCTAssertEqual(plan.statistics.elidedConcats, 1, "the side outputs' Concat (read by a 1×1 convolution) is written in place")
         XCTAssertEqual(plan.statistics.fusedResiduals, 11, "every residual Add of the RSU blocks")
     }
 

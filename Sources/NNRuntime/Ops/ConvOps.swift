@@ -67,7 +67,8 @@ enum ConvOps {
         let f43 = plain3x3 && (choice == .winograd || (choice == .automatic && winogradPays))
         let f23 = plain3x3 && choice == .winograd2x2
         let direct = choice != .im2col && Conv2DDirect.supports(g)
-        let op = PlannedOp("Conv", multiplyAdds: g.multiplyAdds, acceptsActivation: true, acceptsResidual: true) { epilogue -> Kernel in
+        let op = PlannedOp("Conv", multiplyAdds: g.multiplyAdds, acceptsActivation: true, acceptsResidual: true,
+                           acceptsSegmentedInput: g.batch == 1 && (f43 || f23 || direct)) { epilogue -> Kernel in
             if f43 { return ScratchConvKernel(WinogradF43(geometry: geometry, weights: wv, bias: bias, epilogue: epilogue)) }
             if f23 { return ScratchConvKernel(WinogradF23(geometry: geometry, weights: wv, bias: bias, epilogue: epilogue)) }
             if direct { return ScratchConvKernel(Conv2DDirect(geometry: geometry, weights: wv, bias: bias, epilogue: epilogue)) }
@@ -126,6 +127,8 @@ final class ConvKernel: ResidualKernel {
 final class ScratchConvKernel: ResidualKernel {
     let conv: any ScratchConvolution
     var residualSlot: Int?
+    /// Channels of each input segment (step inputs 0…) when the input is a Concat read in place.
+    var segmentChannels: [Int]?
     init(_ conv: any ScratchConvolution) { self.conv = conv }
     var algorithm: String {
         let name: String
@@ -138,7 +141,14 @@ final class ScratchConvKernel: ResidualKernel {
     }
     func scratchFloats(threads: Int) -> Int { conv.scratchFloats(threads: threads) }
     func run(_ io: KernelIO) {
-        conv.run(input: io.input(0), output: io.output(0), scratch: io.scratch, threads: io.threads, residual: residual(io))
+        let planeSize = conv.geometry.inHeight * conv.geometry.inWidth
+        let input: ChannelPlanes
+        if let segments = segmentChannels {
+            input = ChannelPlanes(planeSize: planeSize, count: segments.count) { (io.input($0), segments[$0]) }
+        } else {
+            input = ChannelPlanes(io.input(0), planeSize: planeSize)
+        }
+        conv.run(input: input, output: io.output(0), scratch: io.scratch, threads: io.threads, residual: residual(io))
     }
 }
 

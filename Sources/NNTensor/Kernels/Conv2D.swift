@@ -61,13 +61,23 @@ public protocol ScratchConvolution: AnyObject, Sendable {
     /// Floats of scratch `run` needs with `threads` threads.
     func scratchFloats(threads: Int) -> Int
     /// - Parameters:
-    ///   - input: `batch × inChannels × inHeight × inWidth` (NCHW).
-    ///   - output: `batch × outChannels × outHeight × outWidth`; must not overlap `input`.
+    ///   - input: the `batch × inChannels` planes of `inHeight × inWidth` (NCHW), from one tensor or, for
+    ///     batch 1, from several (see ``ChannelPlanes``).
+    ///   - output: `batch × outChannels × outHeight × outWidth`; must not overlap the input.
     ///   - scratch: ``scratchFloats(threads:)`` floats.
     ///   - residual: nil, or a tensor of the output's shape added to the output after the activation
     ///     (a fused residual Add); it must not overlap the output.
-    func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+    func run(input: ChannelPlanes, output: UnsafeMutablePointer<Float>,
              scratch: UnsafeMutablePointer<Float>, threads: Int, residual: UnsafePointer<Float>?)
+}
+
+extension ScratchConvolution {
+    /// Runs on one NCHW input tensor.
+    public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                    scratch: UnsafeMutablePointer<Float>, threads: Int, residual: UnsafePointer<Float>? = nil) {
+        run(input: ChannelPlanes(input, planeSize: geometry.inHeight * geometry.inWidth), output: output,
+            scratch: scratch, threads: threads, residual: residual)
+    }
 }
 
 /// Convolution as matrix multiplication: `im2col` into a bounded per-thread scratch, then `cblas_sgemm`.

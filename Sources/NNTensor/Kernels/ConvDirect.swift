@@ -86,21 +86,21 @@ public final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
     ///   - input: `batch × inChannels × inHeight × inWidth`.
     ///   - output: `batch × outChannels × outHeight × outWidth`.
     ///   - scratch: ``scratchFloats(threads:)`` floats, 32-byte aligned.
-    public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                    scratch: UnsafeMutablePointer<Float>, threads: Int, residual: UnsafePointer<Float>? = nil) {
+    public func run(input: ChannelPlanes, output: UnsafeMutablePointer<Float>,
+                    scratch: UnsafeMutablePointer<Float>, threads: Int, residual: UnsafePointer<Float>?) {
         let g = geometry
         let delta = residual.map { $0 - UnsafePointer(output) }
         let OH = g.outHeight, OW = g.outWidth
         let halo = (g.kernelHeight - 1) * g.dilationY
         let PW = paddedWidth
         for n in 0..<g.batch {
-            let image = input + n * g.inChannels * g.inHeight * g.inWidth
+            let firstChannel = n * g.inChannels
             let out = output + n * g.outChannels * OH * OW
             var y0 = 0
             while y0 < OH {
                 let rows = min(bandRows, OH - y0)
                 let bandIn = rows + halo
-                PaddedBand.fill(scratch, from: image, channels: g.inChannels, height: g.inHeight, width: g.inWidth,
+                PaddedBand.fill(scratch, from: input, firstChannel: firstChannel, channels: g.inChannels, height: g.inHeight, width: g.inWidth,
                                 firstRow: y0 - g.padTop, rows: bandIn, padLeft: g.padLeft, paddedWidth: PW, threads: threads)
                 let tiles = scratch + bandFloats
                 Parallel.forRanges(rows, threads: threads) { worker, range in

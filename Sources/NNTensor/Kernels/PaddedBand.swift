@@ -1,14 +1,52 @@
+/// Where a convolution reads its input channel planes: one NCHW tensor, or up to four tensors whose
+/// channels follow one another — a channel Concat that is never materialised. Plane `c` of a single tensor
+/// is `base + c · planeSize` (so batches follow on); segments are for batch 1.
+public struct ChannelPlanes {
+    public static let maxSegments = 4
+    private let p0: UnsafePointer<Float>, p1: UnsafePointer<Float>, p2: UnsafePointer<Float>, p3: UnsafePointer<Float>
+    /// First channel of segments 1, 2 and 3 (Int.max when absent).
+    private let start1: Int, start2: Int, start3: Int
+    public let planeSize: Int
+
+    public init(_ base: UnsafePointer<Float>, planeSize: Int) {
+        (p0, p1, p2, p3) = (base, base, base, base)
+        (start1, start2, start3) = (.max, .max, .max)
+        self.planeSize = planeSize
+    }
+
+    /// `count` (1…4) segments; `segment(i)` gives segment i's tensor and its number of channels.
+    public init(planeSize: Int, count: Int, segment: (Int) -> (UnsafePointer<Float>, Int)) {
+        precondition(count >= 1 && count <= Self.maxSegments)
+        let s0 = segment(0)
+        let s1 = count > 1 ? segment(1) : (s0.0, 0), s2 = count > 2 ? segment(2) : (s0.0, 0)
+        let s3 = count > 3 ? segment(3) : (s0.0, 0)
+        (p0, p1, p2, p3) = (s0.0, s1.0, s2.0, s3.0)
+        start1 = count > 1 ? s0.1 : .max
+        start2 = count > 2 ? s0.1 + s1.1 : .max
+        start3 = count > 3 ? s0.1 + s1.1 + s2.1 : .max
+        self.planeSize = planeSize
+    }
+
+    @inline(__always)
+    public func plane(_ c: Int) -> UnsafePointer<Float> {
+        if c < start1 { return p0 + c * planeSize }
+        if c < start2 { return p1 + (c - start1) * planeSize }
+        if c < start3 { return p2 + (c - start2) * planeSize }
+        return p3 + (c - start3) * planeSize
+    }
+}
+
 /// The zero-bordered copy of a band of input rows that the direct and Winograd convolutions read, so
 /// that their inner loops need no bounds checks.
 enum PaddedBand {
-    /// For every channel of `image` (`channels × height × width`), copies image rows
+    /// For channels `firstChannel ..< firstChannel + channels` of `image` (planes of `height × width`), copies image rows
     /// `firstRow ..< firstRow + rows` into `band` (`channels × rows × paddedWidth`), each row starting
     /// `padLeft` floats in; rows outside the image and the borders are zeros.
-    static func fill(_ band: UnsafeMutablePointer<Float>, from image: UnsafePointer<Float>, channels: Int,
+    static func fill(_ band: UnsafeMutablePointer<Float>, from image: ChannelPlanes, firstChannel: Int, channels: Int,
                      height: Int, width: Int, firstRow: Int, rows: Int, padLeft: Int, paddedWidth: Int, threads: Int) {
         precondition(padLeft + width <= paddedWidth)
         Parallel.forEach(channels, threads: threads) { c in
-            let src = image + c * height * width
+            let src = image.plane(firstChannel + c)
             let dst = band + c * rows * paddedWidth
             for r in 0..<rows {
                 let iy = firstRow + r
@@ -29,7 +67,7 @@ extension PaddedBand {
     /// Like ``fill``, with each band row stored by phase: padded column `x = 4·q + p` goes to
     /// `row[p · quads + q]`, so that every fourth column is contiguous. `band` is
     /// `channels × rows × 4·quads`; columns outside the image are zeros.
-    static func fillPhased(_ band: UnsafeMutablePointer<Float>, from image: UnsafePointer<Float>, channels: Int,
+    static func fillPhased(_ band: UnsafeMutablePointer<Float>, from image: ChannelPlanes, firstChannel: Int, channels: Int,
                            height: Int, width: Int, firstRow: Int, rows: Int, padLeft: Int, quads: Int, threads: Int) {
         precondition(padLeft + width <= 4 * quads)
         let rowFloats = 4 * quads
@@ -38,7 +76,7 @@ extension PaddedBand {
         let zeroHead = (padLeft + 3) / 4, zeroTail = (padLeft + width) / 4
         let alignedStart = min((4 - padLeft % 4) % 4, width)
         Parallel.forEach(channels, threads: threads) { c in
-            let src = image + c * height * width
+            let src = image.plane(firstChannel + c)
             let dst = band + c * rows * rowFloats
             for r in 0..<rows {
                 let iy = firstRow + r

@@ -72,20 +72,20 @@ public final class WinogradF23: ScratchConvolution, @unchecked Sendable {
 
     public func scratchFloats(threads: Int) -> Int { bandFloats + threads * threadFloats }
 
-    public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                    scratch: UnsafeMutablePointer<Float>, threads: Int, residual: UnsafePointer<Float>? = nil) {
+    public func run(input: ChannelPlanes, output: UnsafeMutablePointer<Float>,
+                    scratch: UnsafeMutablePointer<Float>, threads: Int, residual: UnsafePointer<Float>?) {
         let g = geometry
         let delta = residual.map { $0 - UnsafePointer(output) }
         let PW = paddedWidth
         for n in 0..<g.batch {
-            let image = input + n * g.inChannels * g.inHeight * g.inWidth
+            let firstChannel = n * g.inChannels
             let out = output + n * g.outChannels * g.outHeight * g.outWidth
             var ty0 = 0
             while ty0 < tilesY {
                 let rows = min(bandTileRows, tilesY - ty0)
                 let bandIn = 2 * rows + 2
                 let y0 = 2 * ty0
-                PaddedBand.fill(scratch, from: image, channels: g.inChannels, height: g.inHeight, width: g.inWidth,
+                PaddedBand.fill(scratch, from: input, firstChannel: firstChannel, channels: g.inChannels, height: g.inHeight, width: g.inWidth,
                                 firstRow: y0 - g.padTop, rows: bandIn, padLeft: g.padLeft, paddedWidth: PW, threads: threads)
                 let perThread = scratch + bandFloats
                 Parallel.forRanges(rows, threads: threads) { worker, range in

@@ -115,8 +115,8 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
 
     /// Each thread takes a contiguous range of tile rows (of every image in the batch) and works through it
     /// band by band: copy its input rows, then transform, multiply and store every tile of the band.
-    public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                    scratch: UnsafeMutablePointer<Float>, threads: Int, residual: UnsafePointer<Float>? = nil) {
+    public func run(input: ChannelPlanes, output: UnsafeMutablePointer<Float>,
+                    scratch: UnsafeMutablePointer<Float>, threads: Int, residual: UnsafePointer<Float>?) {
         let g = geometry
         let delta = residual.map { $0 - UnsafePointer(output) }
         let tilesY = self.tilesY, groupsX = self.groupsX
@@ -128,9 +128,9 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
                 let n = row / tilesY, ty0 = row % tilesY
                 let rows = min(self.bandTileRows, tilesY - ty0, range.upperBound - row)
                 let bandIn = 4 * rows + 2
-                let image = input + n * g.inChannels * g.inHeight * g.inWidth
+                let firstChannel = n * g.inChannels
                 let out = output + n * g.outChannels * g.outHeight * g.outWidth
-                PaddedBand.fillPhased(band, from: image, channels: g.inChannels, height: g.inHeight, width: g.inWidth,
+                PaddedBand.fillPhased(band, from: input, firstChannel: firstChannel, channels: g.inChannels, height: g.inHeight, width: g.inWidth,
                                       firstRow: 4 * ty0 - g.padTop, rows: bandIn, padLeft: g.padLeft, quads: self.quads,
                                       threads: 1)
                 for r in 0..<rows {
