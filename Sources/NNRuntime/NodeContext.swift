@@ -114,8 +114,11 @@ final class PlannedOp {
     var residualSlot: Int?
     /// Whether input 0 may be given as the separate inputs of a channel Concat (batch 1).
     let acceptsSegmentedInput: Bool
-    /// Channels of each segment when input 0 is read from the inputs of a removed Concat (step slots 0…).
-    var segmentChannels: [Int]?
+    /// When input 0 is read from the inputs of a removed Concat and/or through a removed Resize: each
+    /// segment's channels and resize (step slots 0…).
+    var inputSegments: [(channels: Int, resize: ResizeTaps?)]?
+    /// For a Resize: its taps, when a convolution may read its output row by row instead.
+    var resizeTaps: ResizeTaps?
     private let make: (ConvEpilogue) -> Kernel
 
     init(_ opType: String, multiplyAdds: Int = 0, acceptsActivation: Bool = false, acceptsResidual: Bool = false,
@@ -131,7 +134,7 @@ final class PlannedOp {
     func build() -> Kernel {
         let kernel = make(epilogue)
         if let slot = residualSlot { (kernel as! ResidualKernel).residualSlot = slot }
-        if let segments = segmentChannels { (kernel as! ScratchConvKernel).segmentChannels = segments }
+        if let segments = inputSegments { (kernel as! ScratchConvKernel).segments = segments }
         return kernel
     }
 }

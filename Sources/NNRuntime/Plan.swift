@@ -118,4 +118,6 @@ public struct PlanStatistics: Sendable {
     public var fusedResiduals: Int = 0
     /// Channel Concats removed because the convolution reading them reads each input where it lies.
     public var concatsReadInPlace: Int = 0
+    /// Resizes removed because the convolution reading them resizes each row as it reads it.
+    public var resizesReadInPlace: Int = 0
 }

@@ -189,9 +189,41 @@ struct Planner {
                   conv.op.acceptsSegmentedInput, conv.inputSegments == nil, conv.node.inputs.first == out,
                   !conv.node.inputs.dropFirst().contains(out), conv.residual != out else { continue }
             conv.inputSegments = names
-            conv.op.segmentChannels = names.map { states[$0]!.shape[1] }
+            conv.op.inputSegments = names.map { (states[$0]!.shape[1], nil) }
             p.removed = true
             readInPlace += 1
+        }
+        live = live.filter { !$0.removed }
+
+        // Resizes read row by row: a Resize (batch 1) whose only reader is such a convolution, as its input
+        // or one of its segments, is not stored; the convolution resizes each row as it copies it.
+        readers = [:]
+        var made: [String: Pending] = [:]
+        for p in live {
+            for i in p.stepInputs where !i.isEmpty { readers[i, default: []].append(p) }
+            for o in p.outputs where !o.isEmpty { made[o] = p }
+        }
+        var resizesReadInPlace = 0
+        for conv in live where conv.op.acceptsSegmentedInput {
+            guard let first = conv.node.inputs.first else { continue }
+            var names = conv.inputSegments ?? [first]
+            var segments = conv.op.inputSegments ?? [(states[first]!.shape[1], nil)]
+            var changed = false
+            for k in names.indices {
+                let n = names[k]
+                guard let resize = made[n], let taps = resize.op.resizeTaps, !outputNames.contains(n),
+                      readers[n]?.count == 1, names.filter({ $0 == n }).count == 1,
+                      !conv.node.inputs.dropFirst().contains(n), conv.residual != n else { continue }
+                names[k] = resize.node.inputs[0]
+                segments[k].resize = taps
+                resize.removed = true
+                changed = true
+                resizesReadInPlace += 1
+            }
+            if changed {
+                conv.inputSegments = names
+                conv.op.inputSegments = segments
+            }
         }
         live = live.filter { !$0.removed }
 
@@ -273,7 +305,7 @@ struct Planner {
                                         convolutionCount: convolutions, multiplyAdds: multiplyAdds,
                                         foldedNodes: removedNodes,
                                         fusedActivations: fused, elidedConcats: elided, fusedResiduals: residuals,
-                                        concatsReadInPlace: readInPlace)
+                                        concatsReadInPlace: readInPlace, resizesReadInPlace: resizesReadInPlace)
         return Result(inputs: inputs, outputs: outputs, steps: steps, valueFloats: arena.size,
                       scratchFloats: scratch, statistics: statistics)
     }

@@ -40,6 +40,7 @@ struct Inspect: ParsableCommand {
                     "elided_concats": s.elidedConcats,
                     "fused_residuals": s.fusedResiduals,
                     "concats_read_in_place": s.concatsReadInPlace,
+                    "resizes_read_in_place": s.resizesReadInPlace,
                     "arena_bytes": plan.arenaFloats * 4,
                 ]
                 let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
@@ -56,7 +57,7 @@ struct Inspect: ParsableCommand {
             }
             print("parameters \(String(format: "%.2f", Double(s.parameterCount) / 1e6)) M (\(s.parameterCount))")
             print("planned    input \(plan.inputs.map { "\($0.shape)" }.joined(separator: ", ")): \(plan.stepCount) steps, "
-                  + "\(s.fusedActivations) activations fused, \(s.fusedResiduals) residual adds fused, \(s.concatsReadInPlace) concats read in place, \(s.elidedConcats) written in place, arena \(String(format: "%.1f", Double(plan.arenaFloats) * 4 / 1048576)) MiB")
+                  + "\(s.fusedActivations) activations fused, \(s.fusedResiduals) residual adds fused, \(s.concatsReadInPlace) concats and \(s.resizesReadInPlace) resizes read in place, \(s.elidedConcats) written in place, arena \(String(format: "%.1f", Double(plan.arenaFloats) * 4 / 1048576)) MiB")
             print("compute    \(String(format: "%.2f", Double(s.multiplyAdds) / 1e9)) G multiply-adds in \(s.convolutionCount) convolutions")
             print("ops")
             for (op, n) in s.graphOpCounts.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {

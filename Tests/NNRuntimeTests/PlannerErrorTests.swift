@@ -165,4 +165,31 @@ final class PlannerErrorTests: XCTestCase {
         }
         XCTAssertEqual(y.floats[4], centre, accuracy: 1e-4)
     }
+
+    /// Resize (×2, bilinear, half-pixel) → Concat → 3×3 Conv: neither the Resize nor the Concat is stored;
+    /// the convolution upsamples each row as it copies it. Same values as the reference path, which keeps both.
+    func testResizeReadByAConvolutionIsReadRowByRow() throws {
+        let weights: [Float] = (0..<2 * 4 * 9).map { i -> Float in Float(i % 13) / 13 - 0.5 }
+        let w = ONNXTensor(name: "W", dataType: .float, dims: [2, 4, 3, 3], payload: .floats(weights))
+        let scales = ONNXTensor(name: "scales", dataType: .float, dims: [4], payload: .floats([1, 1, 2, 2]))
+        let small = ONNXValueInfo(name: "S", elementType: .float, shape: [.fixed(1), .fixed(2), .fixed(3), .fixed(5)])
+        let big = ONNXValueInfo(name: "X", elementType: .float, shape: [.fixed(1), .fixed(2), .fixed(6), .fixed(10)])
+        let model = graph([
+            ONNXNode(name: "up", opType: "Resize", inputs: ["S", "", "scales"], outputs: ["U"],
+                     attributes: ["mode": .string("linear")]),
+            ONNXNode(name: "cat", opType: "Concat", inputs: ["U", "X"], outputs: ["C"], attributes: ["axis": .int(1)]),
+            ONNXNode(name: "conv", opType: "Conv", inputs: ["C", "W"], outputs: ["Y"], attributes: ["pads": .ints([1, 1, 1, 1])]),
+        ], inputs: [small, big], outputs: ["Y"], initializers: [w, scales])
+        let feeds = ["S": Tensor(shape: [1, 2, 3, 5], values: (0..<30).map { i -> Float in Float(i * 7 % 11) - 5 }),
+                     "X": Tensor(shape: [1, 2, 6, 10], values: (0..<120).map { i -> Float in Float(i % 9) / 4 - 1 })]
+        let fast = try Plan(model: model, options: PlanOptions(convolution: .direct))
+        XCTAssertEqual(fast.stepOpTypes, ["Conv"])
+        XCTAssertEqual(fast.statistics.resizesReadInPlace, 1)
+        XCTAssertEqual(fast.statistics.concatsReadInPlace, 1)
+        let reference = try Plan(model: model, options: PlanOptions(convolution: .im2col))
+        XCTAssertEqual(reference.stepOpTypes, ["Resize", "Concat", "Conv"])
+        let y = try Session(plan: fast).run(feeds)["Y"]!
+        let expected = try Session(plan: reference).run(feeds)["Y"]!
+        assertClose(y, expected, atol: 1e-5, rtol: 1e-5, "resize read row by row")
+    }
 }

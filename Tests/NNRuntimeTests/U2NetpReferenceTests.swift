@@ -53,6 +53,7 @@ final class U2NetpReferenceTests: XCTestCase {
         XCTAssertEqual(plan.statistics.graphOpCounts["Conv"], 119)
         XCTAssertEqual(plan.statistics.fusedActivations, 112)
         XCTAssertEqual(plan.statistics.concatsReadInPlace, 50, "every Concat that feeds one 3×3 convolution is read in place")
+        XCTAssertEqual(plan.statistics.resizesReadInPlace, 33, "every decoder upsampling is done as its convolution reads it")
         XCTAssertEqual(plan.statistics.elidedConcats, 1, "the side outputs' Concat (read by a 1×1 convolution) is written in place")
         XCTAssertEqual(plan.statistics.fusedResiduals, 11, "every residual Add of the RSU blocks")
     }

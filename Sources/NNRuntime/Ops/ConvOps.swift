@@ -127,8 +127,9 @@ final class ConvKernel: ResidualKernel {
 final class ScratchConvKernel: ResidualKernel {
     let conv: any ScratchConvolution
     var residualSlot: Int?
-    /// Channels of each input segment (step inputs 0…) when the input is a Concat read in place.
-    var segmentChannels: [Int]?
+    /// Each input segment's channels and resize (step inputs 0…) when the input is a Concat read in
+    /// place or a Resize read row by row.
+    var segments: [(channels: Int, resize: ResizeTaps?)]?
     init(_ conv: any ScratchConvolution) { self.conv = conv }
     var algorithm: String {
         let name: String
@@ -143,8 +144,10 @@ final class ScratchConvKernel: ResidualKernel {
     func run(_ io: KernelIO) {
         let planeSize = conv.geometry.inHeight * conv.geometry.inWidth
         let input: ChannelPlanes
-        if let segments = segmentChannels {
-            input = ChannelPlanes(planeSize: planeSize, count: segments.count) { (io.input($0), segments[$0]) }
+        if let segments {
+            input = ChannelPlanes(planeSize: planeSize, count: segments.count) {
+                ChannelPlanes.Segment(tensor: io.input($0), channels: segments[$0].channels, resize: segments[$0].resize)
+            }
         } else {
             input = ChannelPlanes(io.input(0), planeSize: planeSize)
         }

@@ -65,29 +65,24 @@ enum ResizeOps {
         let (ih, iw) = (x.shape[rank - 2], x.shape[rank - 1])
         let (oh, ow) = (outShape[rank - 2], outShape[rank - 1])
         let (sy, sx) = (scaleList[rank - 2], scaleList[rank - 1])
-        let op = PlannedOp(c.op) { _ in
-            ResizeKernel(planes: planes, inHeight: ih, inWidth: iw, outHeight: oh, outWidth: ow,
-                         scaleY: sy, scaleX: sx, mode: mode, transform: transform)
-        }
+        let taps = ResizeTaps(mode: mode, transform: transform, inHeight: ih, inWidth: iw, outHeight: oh, outWidth: ow,
+                              scaleY: sy, scaleX: sx)
+        let op = PlannedOp(c.op) { _ in ResizeKernel(planes: planes, taps: taps) }
+        if rank == 4 && x.shape[0] == 1 { op.resizeTaps = taps }
         return .runtime(outputs: [(outShape, .float32)], op: op)
     }
 }
 
 final class ResizeKernel: Kernel {
-    let planes: Int, inHeight: Int, inWidth: Int, outHeight: Int, outWidth: Int
-    let scaleY: Float, scaleX: Float
-    let mode: Resize2D.Mode, transform: CoordinateTransform
+    let planes: Int
+    let taps: ResizeTaps
 
-    init(planes: Int, inHeight: Int, inWidth: Int, outHeight: Int, outWidth: Int, scaleY: Float, scaleX: Float,
-         mode: Resize2D.Mode, transform: CoordinateTransform) {
-        self.planes = planes; self.inHeight = inHeight; self.inWidth = inWidth
-        self.outHeight = outHeight; self.outWidth = outWidth
-        self.scaleY = scaleY; self.scaleX = scaleX; self.mode = mode; self.transform = transform
+    init(planes: Int, taps: ResizeTaps) {
+        self.planes = planes
+        self.taps = taps
     }
 
     func run(_ io: KernelIO) {
-        Resize2D.run(input: io.input(0), planes: planes, inHeight: inHeight, inWidth: inWidth,
-                     output: io.output(0), outHeight: outHeight, outWidth: outWidth,
-                     scaleY: scaleY, scaleX: scaleX, mode: mode, transform: transform, threads: io.threads)
+        taps.run(input: io.input(0), planes: planes, output: io.output(0), threads: io.threads)
     }
 }

@@ -1,38 +1,68 @@
 /// Where a convolution reads its input channel planes: one NCHW tensor, or up to four tensors whose
-/// channels follow one another — a channel Concat that is never materialised. Plane `c` of a single tensor
-/// is `base + c · planeSize` (so batches follow on); segments are for batch 1.
+/// channels follow one another — a channel Concat that is never materialised — each of which may be read
+/// through a ``ResizeTaps`` (a Resize that is never materialised either). Plane `c` of a single tensor is
+/// `base + c · planeSize` (so batches follow on); segments are for batch 1.
 public struct ChannelPlanes {
     public static let maxSegments = 4
-    private let p0: UnsafePointer<Float>, p1: UnsafePointer<Float>, p2: UnsafePointer<Float>, p3: UnsafePointer<Float>
-    /// First channel of segments 1, 2 and 3 (Int.max when absent).
-    private let start1: Int, start2: Int, start3: Int
-    public let planeSize: Int
-
-    public init(_ base: UnsafePointer<Float>, planeSize: Int) {
-        (p0, p1, p2, p3) = (base, base, base, base)
-        (start1, start2, start3) = (.max, .max, .max)
-        self.planeSize = planeSize
+    public struct Segment {
+        public var tensor: UnsafePointer<Float>
+        public var channels: Int
+        /// When set, the segment is `tensor` resized by these taps, row by row as it is read.
+        public var resize: ResizeTaps?
+        public init(tensor: UnsafePointer<Float>, channels: Int, resize: ResizeTaps? = nil) {
+            self.tensor = tensor; self.channels = channels; self.resize = resize
+        }
     }
 
-    /// `count` (1…4) segments; `segment(i)` gives segment i's tensor and its number of channels.
-    public init(planeSize: Int, count: Int, segment: (Int) -> (UnsafePointer<Float>, Int)) {
-        precondition(count >= 1 && count <= Self.maxSegments)
-        let s0 = segment(0)
-        let s1 = count > 1 ? segment(1) : (s0.0, 0), s2 = count > 2 ? segment(2) : (s0.0, 0)
-        let s3 = count > 3 ? segment(3) : (s0.0, 0)
-        (p0, p1, p2, p3) = (s0.0, s1.0, s2.0, s3.0)
-        start1 = count > 1 ? s0.1 : .max
-        start2 = count > 2 ? s0.1 + s1.1 : .max
-        start3 = count > 3 ? s0.1 + s1.1 + s2.1 : .max
+    private let s0: Segment, s1: Segment?, s2: Segment?, s3: Segment?
+    /// First channel of segments 1, 2 and 3 (Int.max when absent).
+    private let start1: Int, start2: Int, start3: Int
+    /// Floats per plane as read (the resized size for a resized segment).
+    public let planeSize: Int
+    /// Floats of per-row scratch that ``row(_:_:width:scratch:)`` needs (0 when nothing is resized).
+    public let rowScratchFloats: Int
+
+    public init(_ base: UnsafePointer<Float>, planeSize: Int) {
+        s0 = Segment(tensor: base, channels: .max)
+        (s1, s2, s3) = (nil, nil, nil)
+        (start1, start2, start3) = (.max, .max, .max)
         self.planeSize = planeSize
+        rowScratchFloats = 0
+    }
+
+    /// `count` (1…4) segments; `segment(i)` gives segment i. `planeSize` is the size of a plane as read.
+    public init(planeSize: Int, count: Int, segment: (Int) -> Segment) {
+        precondition(count >= 1 && count <= Self.maxSegments)
+        s0 = segment(0)
+        s1 = count > 1 ? segment(1) : nil
+        s2 = count > 2 ? segment(2) : nil
+        s3 = count > 3 ? segment(3) : nil
+        start1 = s1 == nil ? .max : s0.channels
+        start2 = s2 == nil ? .max : start1 + s1!.channels
+        start3 = s3 == nil ? .max : start2 + s2!.channels
+        self.planeSize = planeSize
+        var scratch = 0
+        for s in [s0, s1, s2, s3] { if let r = s?.resize { scratch = max(scratch, r.outWidth + r.rowScratchFloats) } }
+        rowScratchFloats = scratch
     }
 
     @inline(__always)
-    public func plane(_ c: Int) -> UnsafePointer<Float> {
-        if c < start1 { return p0 + c * planeSize }
-        if c < start2 { return p1 + (c - start1) * planeSize }
-        if c < start3 { return p2 + (c - start2) * planeSize }
-        return p3 + (c - start3) * planeSize
+    private func locate(_ c: Int) -> (Segment, Int) {
+        if c < start1 { return (s0, c) }
+        if c < start2 { return (s1!, c - start1) }
+        if c < start3 { return (s2!, c - start2) }
+        return (s3!, c - start3)
+    }
+
+    /// Row `y` (of `width` floats) of channel `c`: a pointer into the tensor, or, for a resized segment,
+    /// the row computed into `scratch` (``rowScratchFloats`` floats).
+    @inline(__always)
+    public func row(_ c: Int, _ y: Int, width: Int, scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+        let (segment, k) = locate(c)
+        guard let resize = segment.resize else { return segment.tensor + k * planeSize + y * width }
+        resize.row(of: segment.tensor + k * resize.inHeight * resize.inWidth, y, into: scratch,
+                   scratch: scratch + resize.outWidth)
+        return UnsafePointer(scratch)
     }
 }
 
@@ -46,7 +76,7 @@ enum PaddedBand {
                      height: Int, width: Int, firstRow: Int, rows: Int, padLeft: Int, paddedWidth: Int, threads: Int) {
         precondition(padLeft + width <= paddedWidth)
         Parallel.forEach(channels, threads: threads) { c in
-            let src = image.plane(firstChannel + c)
+          withUnsafeTemporaryAllocation(of: Float.self, capacity: max(image.rowScratchFloats, 1)) { rowScratch in
             let dst = band + c * rows * paddedWidth
             for r in 0..<rows {
                 let iy = firstRow + r
@@ -54,11 +84,13 @@ enum PaddedBand {
                 if iy < 0 || iy >= height {
                     d.initialize(repeating: 0, count: paddedWidth)
                 } else {
+                    let src = image.row(firstChannel + c, iy, width: width, scratch: rowScratch.baseAddress!)
                     d.initialize(repeating: 0, count: padLeft)
-                    (d + padLeft).initialize(from: src + iy * width, count: width)
+                    (d + padLeft).initialize(from: src, count: width)
                     (d + padLeft + width).initialize(repeating: 0, count: paddedWidth - padLeft - width)
                 }
             }
+          }
         }
     }
 }
@@ -76,7 +108,7 @@ extension PaddedBand {
         let zeroHead = (padLeft + 3) / 4, zeroTail = (padLeft + width) / 4
         let alignedStart = min((4 - padLeft % 4) % 4, width)
         Parallel.forEach(channels, threads: threads) { c in
-            let src = image.plane(firstChannel + c)
+          withUnsafeTemporaryAllocation(of: Float.self, capacity: max(image.rowScratchFloats, 1)) { rowScratch in
             let dst = band + c * rows * rowFloats
             for r in 0..<rows {
                 let iy = firstRow + r
@@ -89,7 +121,7 @@ extension PaddedBand {
                     (d + p * quads).initialize(repeating: 0, count: zeroHead)
                     (d + p * quads + zeroTail).initialize(repeating: 0, count: quads - zeroTail)
                 }
-                let s = src + iy * width
+                let s = image.row(firstChannel + c, iy, width: width, scratch: rowScratch.baseAddress!)
                 @inline(__always) func put(_ ix: Int) {
                     let x = ix + padLeft
                     d[(x & 3) * quads + (x >> 2)] = s[ix]
@@ -112,6 +144,7 @@ extension PaddedBand {
                     ix += 1
                 }
             }
+          }
         }
     }
 }

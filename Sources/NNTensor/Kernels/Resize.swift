@@ -43,73 +43,104 @@ public enum Resize2D {
         case linear
     }
 
-    /// Per-axis lookup: for each output index, two source indices and their weights.
-    struct AxisTaps {
-        var lo: [Int], hi: [Int], wLo: [Float], wHi: [Float]
-
-        init(mode: Mode, transform: CoordinateTransform, inLength: Int, outLength: Int, scale: Float) {
-            lo = []; hi = []; wLo = []; wHi = []
-            for x in 0..<outLength {
-                let s = transform.source(x, scale: scale, inLength: inLength, outLength: outLength)
-                switch mode {
-                case .nearest(let rounding):
-                    let i = Swift.min(Swift.max(rounding.index(s), 0), inLength - 1)
-                    lo.append(i); hi.append(i); wLo.append(1); wHi.append(0)
-                case .linear:
-                    let c = Swift.min(Swift.max(s, 0), Float(inLength - 1))
-                    let i0 = Int(c)
-                    let i1 = Swift.min(i0 + 1, inLength - 1)
-                    let d1 = c - Float(i0)
-                    lo.append(i0); hi.append(i1); wLo.append(1 - d1); wHi.append(d1)
-                }
-            }
-        }
-    }
-
     /// Resizes `planes` planes of `inHeight × inWidth` to `outHeight × outWidth`.
     /// `scaleY`/`scaleX` are output/input ratios as ONNX gives them (used by the half-pixel and asymmetric maps).
     public static func run(input: UnsafePointer<Float>, planes: Int, inHeight: Int, inWidth: Int,
                            output: UnsafeMutablePointer<Float>, outHeight: Int, outWidth: Int,
                            scaleY: Float, scaleX: Float, mode: Mode, transform: CoordinateTransform, threads: Int) {
-        let ty = AxisTaps(mode: mode, transform: transform, inLength: inHeight, outLength: outHeight, scale: scaleY)
-        let tx = AxisTaps(mode: mode, transform: transform, inLength: inWidth, outLength: outWidth, scale: scaleX)
-        let work = planes * outHeight
-        ty.lo.withUnsafeBufferPointer { ylo in ty.hi.withUnsafeBufferPointer { yhi in
-        ty.wLo.withUnsafeBufferPointer { wy0 in ty.wHi.withUnsafeBufferPointer { wy1 in
-        tx.lo.withUnsafeBufferPointer { xlo in tx.hi.withUnsafeBufferPointer { xhi in
-        tx.wLo.withUnsafeBufferPointer { wx0 in tx.wHi.withUnsafeBufferPointer { wx1 in
-            Parallel.forEach(work, threads: work * outWidth >= 1 << 14 ? threads : 1) { job in
-                let p = job / outHeight, oy = job % outHeight
-                let plane = input + p * inHeight * inWidth
-                let dst = output + job * outWidth
+        let taps = ResizeTaps(mode: mode, transform: transform, inHeight: inHeight, inWidth: inWidth,
+                              outHeight: outHeight, outWidth: outWidth, scaleY: scaleY, scaleX: scaleX)
+        taps.run(input: input, planes: planes, output: output, threads: threads)
+    }
+}
+
+/// One 2-D resize with its per-axis lookups computed once: for each output row and column, two source
+/// indices and their weights (nearest: one index, weight 1). Rows can be produced one at a time, so a
+/// convolution can read a resized tensor without it ever being stored.
+public final class ResizeTaps: @unchecked Sendable {
+    public let mode: Resize2D.Mode
+    public let inHeight: Int, inWidth: Int, outHeight: Int, outWidth: Int
+    private let yLo: UnsafeMutablePointer<Int>, yHi: UnsafeMutablePointer<Int>
+    private let yW0: UnsafeMutablePointer<Float>, yW1: UnsafeMutablePointer<Float>
+    private let xLo: UnsafeMutablePointer<Int>, xHi: UnsafeMutablePointer<Int>
+    private let xW0: UnsafeMutablePointer<Float>, xW1: UnsafeMutablePointer<Float>
+
+    public init(mode: Resize2D.Mode, transform: CoordinateTransform, inHeight: Int, inWidth: Int,
+                outHeight: Int, outWidth: Int, scaleY: Float, scaleX: Float) {
+        self.mode = mode
+        self.inHeight = inHeight; self.inWidth = inWidth; self.outHeight = outHeight; self.outWidth = outWidth
+        func axis(_ inLength: Int, _ outLength: Int, _ scale: Float)
+            -> (UnsafeMutablePointer<Int>, UnsafeMutablePointer<Int>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) {
+            let lo = UnsafeMutablePointer<Int>.allocate(capacity: outLength), hi = UnsafeMutablePointer<Int>.allocate(capacity: outLength)
+            let w0 = UnsafeMutablePointer<Float>.allocate(capacity: outLength), w1 = UnsafeMutablePointer<Float>.allocate(capacity: outLength)
+            for x in 0..<outLength {
+                let s = transform.source(x, scale: scale, inLength: inLength, outLength: outLength)
                 switch mode {
-                case .nearest:
-                    let row = plane + ylo[oy] * inWidth
-                    for ox in 0..<outWidth { dst[ox] = row[xlo[ox]] }
+                case .nearest(let rounding):
+                    let i = Swift.min(Swift.max(rounding.index(s), 0), inLength - 1)
+                    (lo[x], hi[x], w0[x], w1[x]) = (i, i, 1, 0)
                 case .linear:
-                    // The two source rows blended vertically (whole vectors), then two taps per output.
-                    let r0 = plane + ylo[oy] * inWidth, r1 = plane + yhi[oy] * inWidth
-                    let a0 = wy0[oy], a1 = wy1[oy]
-                    withUnsafeTemporaryAllocation(of: Float.self, capacity: inWidth) { buffer in
-                        let row = buffer.baseAddress!
-                        let v0 = SIMD8<Float>(repeating: a0), v1 = SIMD8<Float>(repeating: a1)
-                        var x = 0
-                        while x + 8 <= inWidth {
-                            let p0 = UnsafeRawPointer(r0 + x).loadUnaligned(as: SIMD8<Float>.self)
-                            let p1 = UnsafeRawPointer(r1 + x).loadUnaligned(as: SIMD8<Float>.self)
-                            UnsafeMutableRawPointer(row + x).storeBytes(of: p0 * v0 + p1 * v1, as: SIMD8<Float>.self)
-                            x += 8
-                        }
-                        while x < inWidth {
-                            row[x] = r0[x] * a0 + r1[x] * a1
-                            x += 1
-                        }
-                        for ox in 0..<outWidth {
-                            dst[ox] = row[xlo[ox]] * wx0[ox] + row[xhi[ox]] * wx1[ox]
-                        }
-                    }
+                    let c = Swift.min(Swift.max(s, 0), Float(inLength - 1))
+                    let i0 = Int(c)
+                    let d1 = c - Float(i0)
+                    (lo[x], hi[x], w0[x], w1[x]) = (i0, Swift.min(i0 + 1, inLength - 1), 1 - d1, d1)
                 }
             }
-        }}}}}}}}
+            return (lo, hi, w0, w1)
+        }
+        (yLo, yHi, yW0, yW1) = axis(inHeight, outHeight, scaleY)
+        (xLo, xHi, xW0, xW1) = axis(inWidth, outWidth, scaleX)
+    }
+
+    deinit {
+        for p in [yLo, yHi, xLo, xHi] { p.deallocate() }
+        for p in [yW0, yW1, xW0, xW1] { p.deallocate() }
+    }
+
+    /// Floats of scratch ``row(of:_:into:scratch:)`` needs.
+    public var rowScratchFloats: Int { inWidth }
+
+    /// Output row `oy` of the resized `plane` (`inHeight × inWidth`) into `dst` (`outWidth` floats).
+    /// Linear: the two source rows blended (whole vectors) into `scratch`, then two taps per output.
+    @inline(__always)
+    public func row(of plane: UnsafePointer<Float>, _ oy: Int, into dst: UnsafeMutablePointer<Float>,
+                    scratch: UnsafeMutablePointer<Float>) {
+        switch mode {
+        case .nearest:
+            let src = plane + yLo[oy] * inWidth
+            for ox in 0..<outWidth { dst[ox] = src[xLo[ox]] }
+        case .linear:
+            let r0 = plane + yLo[oy] * inWidth, r1 = plane + yHi[oy] * inWidth
+            let a0 = yW0[oy], a1 = yW1[oy]
+            let v0 = SIMD8<Float>(repeating: a0), v1 = SIMD8<Float>(repeating: a1)
+            var x = 0
+            while x + 8 <= inWidth {
+                let p0 = UnsafeRawPointer(r0 + x).loadUnaligned(as: SIMD8<Float>.self)
+                let p1 = UnsafeRawPointer(r1 + x).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(scratch + x).storeBytes(of: p0 * v0 + p1 * v1, as: SIMD8<Float>.self)
+                x += 8
+            }
+            while x < inWidth {
+                scratch[x] = r0[x] * a0 + r1[x] * a1
+                x += 1
+            }
+            for ox in 0..<outWidth {
+                dst[ox] = scratch[xLo[ox]] * xW0[ox] + scratch[xHi[ox]] * xW1[ox]
+            }
+        }
+    }
+
+    /// Resizes `planes` planes from `input` into `output`.
+    public func run(input: UnsafePointer<Float>, planes: Int, output: UnsafeMutablePointer<Float>, threads: Int) {
+        let work = planes * outHeight
+        let (inPlane, outH, outW) = (inHeight * inWidth, outHeight, outWidth)
+        Parallel.forRanges(work, threads: work * outW >= 1 << 14 ? threads : 1) { _, range in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: max(self.rowScratchFloats, 1)) { scratch in
+                for job in range {
+                    let p = job / outH, oy = job % outH
+                    self.row(of: input + p * inPlane, oy, into: output + job * outW, scratch: scratch.baseAddress!)
+                }
+            }
+        }
     }
 }
