@@ -90,7 +90,22 @@ public final class ResizeTaps: @unchecked Sendable {
         }
         (yLo, yHi, yW0, yW1) = axis(inHeight, outHeight, scaleY)
         (xLo, xHi, xW0, xW1) = axis(inWidth, outWidth, scaleX)
+        // The ×2 half-pixel case (every U²-Net decoder): output 2i is ¼·t[i−1] + ¾·t[i], output 2i+1 is
+        // ¾·t[i] + ¼·t[i+1], edges clamped. Detected from the taps themselves.
+        // Source columns 0 and n−1 (outputs 0, 1, 2n−2, 2n−1) keep the general taps.
+        var doubling = mode == .linear && outWidth == 2 * inWidth && inWidth >= 3
+        if doubling {
+            for i in 1..<(inWidth - 1) {
+                let even = xLo[2 * i] == i - 1 && xHi[2 * i] == i && xW0[2 * i] == 0.25 && xW1[2 * i] == 0.75
+                let odd = xLo[2 * i + 1] == i && xHi[2 * i + 1] == i + 1 && xW0[2 * i + 1] == 0.75 && xW1[2 * i + 1] == 0.25
+                if !(even && odd) { doubling = false; break }
+            }
+        }
+        doublesWidth = doubling
     }
+
+    /// Whether rows are doubled in width with the fixed ¼/¾ taps (vectorised in ``row(of:_:into:scratch:)``).
+    public let doublesWidth: Bool
 
     deinit {
         for p in [yLo, yHi, xLo, xHi] { p.deallocate() }
@@ -124,9 +139,43 @@ public final class ResizeTaps: @unchecked Sendable {
                 scratch[x] = r0[x] * a0 + r1[x] * a1
                 x += 1
             }
-            for ox in 0..<outWidth {
-                dst[ox] = scratch[xLo[ox]] * xW0[ox] + scratch[xHi[ox]] * xW1[ox]
+            if doublesWidth {
+                @inline(__always) func tap(_ ox: Int) { dst[ox] = scratch[xLo[ox]] * xW0[ox] + scratch[xHi[ox]] * xW1[ox] }
+                tap(0); tap(1); tap(outWidth - 2); tap(outWidth - 1)
+                Self.double(scratch, count: inWidth, into: dst)
+            } else {
+                for ox in 0..<outWidth {
+                    dst[ox] = scratch[xLo[ox]] * xW0[ox] + scratch[xHi[ox]] * xW1[ox]
+                }
             }
+        }
+    }
+
+    /// For source columns 1 … n−2: `dst[2i] = t[i−1]·¼ + t[i]·¾`, `dst[2i+1] = t[i]·¾ + t[i+1]·¼` — the
+    /// same products and sums as the general taps, eight source values at a time.
+    @inline(__always)
+    static func double(_ t: UnsafeMutablePointer<Float>, count n: Int, into dst: UnsafeMutablePointer<Float>) {
+        let quarter = SIMD8<Float>(repeating: 0.25), threeQuarters = SIMD8<Float>(repeating: 0.75)
+        @inline(__always) func scalar(_ i: Int) {
+            let l = t[i - 1], c = t[i], r = t[i + 1]
+            dst[2 * i] = l * 0.25 + c * 0.75
+            dst[2 * i + 1] = c * 0.75 + r * 0.25
+        }
+        var i = 1
+        while i + 9 <= n {
+            let raw = UnsafeRawPointer(t + i)
+            let c = raw.loadUnaligned(as: SIMD8<Float>.self)
+            let l = raw.loadUnaligned(fromByteOffset: -4, as: SIMD8<Float>.self)
+            let r = raw.loadUnaligned(fromByteOffset: 4, as: SIMD8<Float>.self)
+            let even = l * quarter + c * threeQuarters, odd = c * threeQuarters + r * quarter
+            let out = SIMD16(even[0], odd[0], even[1], odd[1], even[2], odd[2], even[3], odd[3],
+                             even[4], odd[4], even[5], odd[5], even[6], odd[6], even[7], odd[7])
+            UnsafeMutableRawPointer(dst + 2 * i).storeBytes(of: out, as: SIMD16<Float>.self)
+            i += 8
+        }
+        while i < n - 1 {
+            scalar(i)
+            i += 1
         }
     }
 
