@@ -60,10 +60,10 @@ enum ConvOps {
         let geometry = g
         let choice = c.options.convolution
         // Winograd where a 3×3 convolution has enough channels and pixels for its transforms to pay (below
-        // 48 pixels across, most of a 16-tile step would be padding, and the transformed weights take 4×
+        // 40 pixels across, most of a 16-tile step would be padding, and the transformed weights take 4×
         // the memory of the direct kernel's).
         let plain3x3 = WinogradF43.supports(g)
-        let winogradPays = g.outChannels >= 8 && g.inChannels >= 8 && g.outWidth >= 48
+        let winogradPays = g.outChannels >= 8 && g.inChannels >= 8 && g.outWidth >= 40
         let f43 = plain3x3 && (choice == .winograd || (choice == .automatic && winogradPays))
         let f23 = plain3x3 && choice == .winograd2x2
         let direct = choice != .im2col && Conv2DDirect.supports(g)
