@@ -12,7 +12,8 @@ struct Bench: ParsableCommand {
     @Option(name: .long, help: "Timed runs.") var runs: Int = 10
     @Option(name: .long, help: "Untimed warm-up runs.") var warmup: Int = 2
     @Flag(name: .long, help: "Print one JSON object.") var json = false
-    @Flag(name: .long, help: "Print time per op kind and the slowest steps.") var profile = false
+    @Flag(name: .long, help: "Print time per op kind and per convolution class, and the slowest steps.") var profile = false
+    @Option(name: .customLong("steps"), help: "Slowest steps listed by --profile.") var stepsListed = 15
     @Option(name: .long, help: "Convolution algorithm: auto, im2col, direct, winograd (F(4×4,3×3)) or winograd2x2 (F(2×2,3×3)), each where it applies.")
     var convolution: String = "auto"
 
@@ -85,7 +86,7 @@ struct Bench: ParsableCommand {
         table("convolution class") { steps[$0].opType == "Conv" ? details[$0].algorithm : "(not a convolution)" }
         print("slowest steps  ms/run   GFLOP/s  node, algorithm, output shape")
         let order = steps.indices.sorted { timings[$0] > timings[$1] }
-        for i in order.prefix(ProcessInfo.processInfo.environment["U2NET_PROFILE_ALL"] != nil ? order.count : 15) {
+        for i in order.prefix(max(stepsListed, 0)) {
             let ms = timings[i] * 1000 / Double(runs)
             let gflops = steps[i].multiplyAdds > 0 ? String(format: "%9.1f", 2 * Double(steps[i].multiplyAdds) / (ms / 1000) / 1e9) : "        -"
             print(String(format: "  %-10@ %7.2f %@  %@  %@  %@", steps[i].opType, ms, gflops, steps[i].name,
