@@ -16,8 +16,8 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
 
     /// Tiles per step: one SIMD16 of the input transform.
     static let tilesPerStep = 16
-    /// Tile slots of the products: the register tile takes 6 tiles at a time (the last two of the
-    /// third call are padding).
+    /// Tile slots of the products: the register tiles take 6, 6 and 4 tiles (18 slots when a partial step
+    /// ends in a 6-tile call).
     static let productTiles = 18
     /// Floats between consecutive input channels of one transform position (room for the register tile's
     /// two padding tiles).
@@ -213,9 +213,14 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
             for cb in 0..<blocks {
                 let u = packed + (xi * blocks + cb) * cin * 16
                 let m = M + (cb * 36 + xi) * T * 16
+                // Tiles 0–5 and 6–11 with the 6-tile register tile, 12–15 with the 4-tile one.
                 var t0 = 0
                 while t0 < valid {
-                    WinogradProducts.multiply16x6(weights: u, tiles: v + t0, tileStride: L, count: cin, into: m + t0 * 16)
+                    if t0 == 12 {
+                        WinogradProducts.multiply16x4(weights: u, tiles: v + t0, tileStride: L, count: cin, into: m + t0 * 16)
+                    } else {
+                        WinogradProducts.multiply16x6(weights: u, tiles: v + t0, tileStride: L, count: cin, into: m + t0 * 16)
+                    }
                     t0 += 6
                 }
             }
@@ -351,5 +356,33 @@ enum WinogradProducts {
         out.storeBytes(of: c9, toByteOffset: 288, as: SIMD8<Float>.self)
         out.storeBytes(of: c10, toByteOffset: 320, as: SIMD8<Float>.self)
         out.storeBytes(of: c11, toByteOffset: 352, as: SIMD8<Float>.self)
+    }
+
+    /// As ``multiply16x6`` for 4 tiles: the last third of a 16-tile step, without computing padding.
+    @inline(__always)
+    static func multiply16x4(weights: UnsafePointer<Float>, tiles: UnsafePointer<Float>, tileStride: Int, count: Int,
+                             into m: UnsafeMutablePointer<Float>) {
+        var c0 = SIMD8<Float>(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0
+        var up = UnsafeRawPointer(weights)
+        var vp = tiles
+        for _ in 0..<count {
+            let w0 = up.loadUnaligned(as: SIMD8<Float>.self)
+            let w1 = up.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            var b = SIMD8<Float>(repeating: vp[0]); c0.addProduct(w0, b); c1.addProduct(w1, b)
+            b = SIMD8<Float>(repeating: vp[1]); c2.addProduct(w0, b); c3.addProduct(w1, b)
+            b = SIMD8<Float>(repeating: vp[2]); c4.addProduct(w0, b); c5.addProduct(w1, b)
+            b = SIMD8<Float>(repeating: vp[3]); c6.addProduct(w0, b); c7.addProduct(w1, b)
+            up += 16 * 4
+            vp += tileStride
+        }
+        let out = UnsafeMutableRawPointer(m)
+        out.storeBytes(of: c0, toByteOffset: 0, as: SIMD8<Float>.self)
+        out.storeBytes(of: c1, toByteOffset: 32, as: SIMD8<Float>.self)
+        out.storeBytes(of: c2, toByteOffset: 64, as: SIMD8<Float>.self)
+        out.storeBytes(of: c3, toByteOffset: 96, as: SIMD8<Float>.self)
+        out.storeBytes(of: c4, toByteOffset: 128, as: SIMD8<Float>.self)
+        out.storeBytes(of: c5, toByteOffset: 160, as: SIMD8<Float>.self)
+        out.storeBytes(of: c6, toByteOffset: 192, as: SIMD8<Float>.self)
+        out.storeBytes(of: c7, toByteOffset: 224, as: SIMD8<Float>.self)
     }
 }
