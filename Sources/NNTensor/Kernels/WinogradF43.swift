@@ -16,11 +16,9 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
 
     /// Tiles per step: one SIMD16 of the input transform.
     static let tilesPerStep = 16
-    /// Tile slots of the products: the register tiles take 6, 6 and 4 tiles (18 slots when a partial step
-    /// ends in a 6-tile call).
-    static let productTiles = 18
-    /// Floats between consecutive input channels of one transform position (room for the register tile's
-    /// two padding tiles).
+    /// Tile slots of the products: the register tiles take tiles 0–5, 6–11 and 12–15.
+    static let productTiles = 16
+    /// Floats between consecutive input channels of one transform position.
     static let laneTiles = 16
     private let blocks: Int                          // output-channel blocks of 16
     private let packed: UnsafeMutablePointer<Float>  // [36][blocks][Cin][16]
@@ -104,10 +102,10 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
 
     var bandRowFloats: Int { 4 * quads }
     var bandFloats: Int { geometry.inChannels * (4 * bandTileRows + 2) * bandRowFloats }
-    /// Per thread: transformed tiles [36][Cin][16], row-transformed columns [36][16] (+16 read as padding
-    /// by the register tile), products [blocks][36][18][16], output-transform rows [4][6][8].
+    /// Per thread: transformed tiles [36][Cin][16], row-transformed columns [36][16], products
+    /// [blocks][36][16][16], output-transform rows [4][6][8].
     var threadFloats: Int {
-        geometry.inChannels * 36 * Self.laneTiles + 36 * Self.laneTiles + 16 + blocks * 36 * Self.productTiles * 16 + 4 * 6 * 8
+        geometry.inChannels * 36 * Self.laneTiles + 36 * Self.laneTiles + blocks * 36 * Self.productTiles * 16 + 4 * 6 * 8
     }
 
     /// Each thread has its own band and work area: threads never wait for each other within a run.
@@ -166,7 +164,7 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
         let cin = g.inChannels, Q = quads, rowFloats = bandRowFloats, planeIn = bandInputRows * rowFloats
         let V = work                              // [36][cin][L]
         let columns = work + 36 * cin * L          // [6 rows][6 columns][L]
-        let M = columns + 36 * L + 16              // [blocks][36][T][16]
+        let M = columns + 36 * L                   // [blocks][36][T][16]
         let rows = M + blocks * 36 * T * 16        // [4][6][8]: the output transform's column results
 
         // Input transform, 16 tiles per vector: rows first (per column of the tile), then columns.
