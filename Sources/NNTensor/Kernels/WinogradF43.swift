@@ -8,8 +8,8 @@
 /// Layouts: the input band is copied with its columns split by phase (x mod 4), so the 16 tiles of a
 /// step read each of their six columns as one contiguous 16-float vector and the input transform runs
 /// on whole vectors. For each of the 36 transform positions, the product loop takes output channels 16
-/// at a time (two SIMD8 vectors) and tiles 6 at a time (broadcast); the output transform adds the bias,
-/// clamps and scatters each tile's 4×4 block to the NCHW output.
+/// at a time (two SIMD8 vectors) and tiles 6, 6 and 4 at a time (broadcast); the output transform adds
+/// the bias, clamps, adds any residual and stores each tile's 4×4 block in the NCHW output.
 public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
     public let geometry: Conv2DGeometry
     public let epilogue: ConvEpilogue
