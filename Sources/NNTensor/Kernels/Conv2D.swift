@@ -234,9 +234,12 @@ enum ConvEpilogueKernel {
     @inline(__always)
     static func store(_ src: UnsafeRawPointer, to dst: UnsafeMutablePointer<Float>, count: Int,
                       lo: SIMD8<Float>, hi: SIMD8<Float>, residualDelta: Int?) {
+        let hasLower = lo[0] > -.infinity, hasUpper = hi[0] < .infinity
         var i = 0
         while i + 8 <= count {
-            var v = SIMDMath.clamp(src.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self), lo, hi)
+            var v = src.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+            if hasLower { v = v.replacing(with: lo, where: v .< lo) }
+            if hasUpper { v = v.replacing(with: hi, where: v .> hi) }
             if let d = residualDelta { v += UnsafeRawPointer(dst + i + d).loadUnaligned(as: SIMD8<Float>.self) }
             UnsafeMutableRawPointer(dst + i).storeBytes(of: v, as: SIMD8<Float>.self)
             i += 8

@@ -206,6 +206,7 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
         let OH = g.outHeight, OW = g.outWidth, planeOut = OH * OW
         let (lo, hi) = epilogue.bounds
         let vlo = SIMD8<Float>(repeating: lo), vhi = SIMD8<Float>(repeating: hi)
+        let hasLower = lo > -.infinity, hasUpper = hi < .infinity  // Relu: only the lower bound
         for xi in 0..<36 {
             let v = V + xi * cin * L
             for cb in 0..<blocks {
@@ -253,8 +254,13 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
                         UnsafeRawPointer(rowBuffer).loadUnaligned(fromByteOffset: (6 * r + j) * 32, as: SIMD8<Float>.self)
                     }
                     let y = Self.outputTransform(w(0), w(1), w(2), w(3), w(4), w(5))
-                    let y0 = SIMDMath.clamp(y.0 + b, vlo, vhi), y1 = SIMDMath.clamp(y.1 + b, vlo, vhi)
-                    let y2 = SIMDMath.clamp(y.2 + b, vlo, vhi), y3 = SIMDMath.clamp(y.3 + b, vlo, vhi)
+                    @inline(__always) func bound(_ x: SIMD8<Float>) -> SIMD8<Float> {
+                        var v = x + b
+                        if hasLower { v = v.replacing(with: vlo, where: v .< vlo) }
+                        if hasUpper { v = v.replacing(with: vhi, where: v .> vhi) }
+                        return v
+                    }
+                    let y0 = bound(y.0), y1 = bound(y.1), y2 = bound(y.2), y3 = bound(y.3)
                     let dst = dstBase + (oy + r) * OW + ox
                     if colsOut == 4 {
                         Self.storeTransposed(y0, y1, y2, y3, to: dst, stride: planeOut, count: channels,
