@@ -27,9 +27,9 @@ public final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
     /// Output rows computed per band.
     public let bandRows: Int
 
-    /// Scratch budget for one band of padded input, in floats (2 MiB: small enough that the band is read
-    /// back from cache, not memory).
-    static let maxScratchFloats = 1 << 19
+    /// Scratch budget for one thread's band of padded input, in floats (1 MiB: small enough that the band
+    /// is read back from cache, not memory).
+    static let maxScratchFloats = 1 << 18
 
     /// Whether this kernel handles `g`: stride 1, one group, a window larger than 1×1. (With fewer than
     /// four output channels part of each register tile idles, yet it still beats im2col, whose copying
@@ -80,7 +80,8 @@ public final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
     var tileFloats: Int { blocks * tileChannels * tilePixels }
 
     /// Scratch floats needed with `threads` threads: the padded band plus a tile per thread.
-    public func scratchFloats(threads: Int) -> Int { bandFloats + threads * tileFloats }
+    /// Each thread has its own band and tile: threads never wait for each other within a run.
+    public func scratchFloats(threads: Int) -> Int { threads * (bandFloats + tileFloats) }
 
     /// - Parameters:
     ///   - input: `batch × inChannels × inHeight × inWidth`.
@@ -93,29 +94,30 @@ public final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
         let OH = g.outHeight, OW = g.outWidth
         let halo = (g.kernelHeight - 1) * g.dilationY
         let PW = paddedWidth
-        for n in 0..<g.batch {
-            let firstChannel = n * g.inChannels
-            let out = output + n * g.outChannels * OH * OW
-            var y0 = 0
-            while y0 < OH {
-                let rows = min(bandRows, OH - y0)
+        // Each thread takes a contiguous range of output rows (of every image in the batch) and works
+        // through it band by band: copy the band's input rows, then compute its output rows.
+        Parallel.forRanges(g.batch * OH, threads: threads) { worker, range in
+            let band = scratch + worker * (self.bandFloats + self.tileFloats)
+            let tile = band + self.bandFloats
+            var row = range.lowerBound
+            while row < range.upperBound {
+                let n = row / OH, y0 = row % OH
+                let rows = min(self.bandRows, OH - y0, range.upperBound - row)
                 let bandIn = rows + halo
-                PaddedBand.fill(scratch, from: input, firstChannel: firstChannel, channels: g.inChannels, height: g.inHeight, width: g.inWidth,
-                                firstRow: y0 - g.padTop, rows: bandIn, padLeft: g.padLeft, paddedWidth: PW, threads: threads)
-                let tiles = scratch + bandFloats
-                Parallel.forRanges(rows, threads: threads) { worker, range in
-                    let tile = tiles + worker * self.tileFloats
-                    for r in range {
-                        if self.tileChannels == 1 {
-                            self.computeSingleChannelRow(bandRow: r, bandInputRows: bandIn, scratch: scratch,
-                                                         output: out + (y0 + r) * OW, residualDelta: delta)
-                            continue
-                        }
-                        self.computeRow(bandRow: r, bandInputRows: bandIn, scratch: scratch, tile: tile,
+                let out = output + n * g.outChannels * OH * OW
+                PaddedBand.fill(band, from: input, firstChannel: n * g.inChannels, channels: g.inChannels,
+                                height: g.inHeight, width: g.inWidth, firstRow: y0 - g.padTop, rows: bandIn,
+                                padLeft: g.padLeft, paddedWidth: PW, threads: 1)
+                for r in 0..<rows {
+                    if self.tileChannels == 1 {
+                        self.computeSingleChannelRow(bandRow: r, bandInputRows: bandIn, scratch: band,
+                                                     output: out + (y0 + r) * OW, residualDelta: delta)
+                    } else {
+                        self.computeRow(bandRow: r, bandInputRows: bandIn, scratch: band, tile: tile,
                                         output: out + (y0 + r) * OW, residualDelta: delta)
                     }
                 }
-                y0 += rows
+                row += rows
             }
         }
     }
