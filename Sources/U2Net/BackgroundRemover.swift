@@ -51,18 +51,31 @@ public final class BackgroundRemover: @unchecked Sendable {
             defer { timings[key] = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 }
             return try body()
         }
-        let input = timed("prepare") { preset.prepare(image) }
-        let output: Tensor = try timed("infer") {
-            lock.lock(); defer { lock.unlock() }
-            // Only the first output is needed: fill the input in place and read that one back.
-            let session = try model.session(inputShape: input.shape)
-            let buffer = session.inputBuffer(0)
-            input.floats.withUnsafeBufferPointer { _ = buffer.update(fromContentsOf: $0) }
-            session.execute(timings: nil)
-            return session.output(0)
-        }
-        let mask = timed("finish") { preset.finish(output, width: image.width, height: image.height) }
+        let input = timed("prepare") { prepare(image) }
+        let output: Tensor = try timed("infer") { try infer(input) }
+        let mask = timed("finish") { finish(output, width: image.width, height: image.height) }
         return (mask, timings)
+    }
+
+    /// Step 1 of ``mask(for:)``: the network input for `image` (the model preset's preprocessing,
+    /// `1 × 3 × size × size`). Safe to run on one photo while ``infer(_:)`` runs on another.
+    public func prepare(_ image: Image) -> Tensor { preset.prepare(image) }
+
+    /// Step 2: the network's first output for a prepared input (`1 × 1 × size × size`). One inference runs
+    /// at a time; callers on other threads wait.
+    public func infer(_ input: Tensor) throws -> Tensor {
+        lock.lock(); defer { lock.unlock() }
+        // Only the first output is needed: fill the input in place and read that one back.
+        let session = try model.session(inputShape: input.shape)
+        let buffer = session.inputBuffer(0)
+        input.floats.withUnsafeBufferPointer { _ = buffer.update(fromContentsOf: $0) }
+        session.execute(timings: nil)
+        return session.output(0)
+    }
+
+    /// Step 3: the 8-bit mask at `width × height` pixels from the network's output.
+    public func finish(_ output: Tensor, width: Int, height: Int) -> GrayImage {
+        preset.finish(output, width: width, height: height)
     }
 
     /// The mask and the RGBA cutout of `image`.

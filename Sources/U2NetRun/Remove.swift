@@ -118,16 +118,20 @@ struct Remove: ParsableCommand {
         let failures = FailureLog()
         var skipped = 0
 
-        // Decoding of the next photo overlaps inference of the current one; encoding and writing overlap the next.
+        // Decoding and preprocessing of the next photo overlap inference of the current one; finishing the
+        // mask, compositing, encoding and writing overlap the next. Only inference runs on this thread.
         let io = DispatchQueue(label: "u2net-run.io", attributes: .concurrent)
         let writes = DispatchGroup()
-        @Sendable func decode(_ job: Job) -> Swift.Result<Image, Error> {
+        @Sendable func decode(_ job: Job) -> Swift.Result<Decoded, Error> {
             Swift.Result {
                 let data = job.input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try ImageFile.read(path: job.input)
-                return try ImageFile.decode(data, path: job.input == "-" ? "<stdin>" : job.input, maxPixels: maxPixels)
+                let image = try ImageFile.decode(data, path: job.input == "-" ? "<stdin>" : job.input, maxPixels: maxPixels)
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                let input = remover.prepare(image)
+                return Decoded(image: image, input: input, prepareMs: Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
             }
         }
-        func startDecode(_ index: Int) -> (() -> Swift.Result<Image, Error>)? {
+        func startDecode(_ index: Int) -> (() -> Swift.Result<Decoded, Error>)? {
             guard index < jobs.count else { return nil }
             let slot = DecodeSlot()
             let job = jobs[index]
@@ -142,20 +146,30 @@ struct Remove: ParsableCommand {
             next = i + 1 < jobs.count && !pending[i + 1] ? startDecode(i + 1) : nil
             let t0 = DispatchTime.now().uptimeNanoseconds
             do {
-                let image = try decoded.get()
+                let decodedPhoto = try decoded.get()
+                let image = decodedPhoto.image
                 let decodeMs = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
-                let result = try remover.remove(image)
+                let t1 = DispatchTime.now().uptimeNanoseconds
+                let output = try remover.infer(decodedPhoto.input)
+                let inferMs = Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e6
                 let ext = outputExtension(for: job.output)
                 writes.enter()
                 io.async {
                     defer { writes.leave() }
                     do {
-                        let t1 = DispatchTime.now().uptimeNanoseconds
-                        let data = try encode(result: result, image: image, ext: ext, color: color, background: background)
+                        var stages = ["prepare": decodedPhoto.prepareMs, "infer": inferMs]
+                        func timed<T>(_ key: String, _ body: () throws -> T) rethrows -> T {
+                            let start = DispatchTime.now().uptimeNanoseconds
+                            defer { stages[key] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 }
+                            return try body()
+                        }
+                        let mask = timed("finish") { remover.finish(output, width: image.width, height: image.height) }
+                        let cutout = timed("composite") { maskOnly || flattens ? nil : Composite.cutout(image, mask: mask) }
+                        let t2 = DispatchTime.now().uptimeNanoseconds
+                        let data = try encode(mask: mask, cutout: cutout, image: image, ext: ext, color: color, background: background)
                         try write(data, to: job.output)
-                        let encodeMs = Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e6
+                        let encodeMs = Double(DispatchTime.now().uptimeNanoseconds - t2) / 1e6
                         if json {
-                            var stages = result.timings
                             stages["decode_wait"] = decodeMs
                             stages["encode_write"] = encodeMs
                             let line: [String: Any] = [
@@ -191,26 +205,33 @@ struct Remove: ParsableCommand {
         return failed.count == jobs.count ? ExitStatus.failure : ExitStatus.difference
     }
 
-    func encode(result: BackgroundRemover.Result, image: Image, ext: String, color: (UInt8, UInt8, UInt8)?,
+    /// A photo read and prepared for the network, ahead of its turn.
+    struct Decoded: @unchecked Sendable {
+        let image: Image
+        let input: Tensor
+        let prepareMs: Double
+    }
+
+    func encode(mask: GrayImage, cutout: RGBAImage?, image: Image, ext: String, color: (UInt8, UInt8, UInt8)?,
                 background: Image?) throws -> Data {
         if maskOnly {
             if ext == "jpg" {
-                let g = result.mask
+                let g = mask
                 var rgb = [UInt8](repeating: 0, count: g.pixels.count * 3)
                 for (i, v) in g.pixels.enumerated() { rgb[3 * i] = v; rgb[3 * i + 1] = v; rgb[3 * i + 2] = v }
                 return try JPEGCodec.encode(Image(width: g.width, height: g.height, rgb: rgb), quality: quality)
             }
-            return try PNGCodec.encode(result.mask)
+            return try PNGCodec.encode(mask)
         }
         if let color {
-            let flat = Composite.over(image, mask: result.mask, background: Image(width: image.width, height: image.height, color: color))
+            let flat = Composite.over(image, mask: mask, background: Image(width: image.width, height: image.height, color: color))
             return ext == "jpg" ? try JPEGCodec.encode(flat, quality: quality) : try PNGCodec.encode(flat)
         }
         if let background {
-            let flat = Composite.over(image, mask: result.mask, background: Composite.cover(background, width: image.width, height: image.height))
+            let flat = Composite.over(image, mask: mask, background: Composite.cover(background, width: image.width, height: image.height))
             return ext == "jpg" ? try JPEGCodec.encode(flat, quality: quality) : try PNGCodec.encode(flat)
         }
-        return try PNGCodec.encode(result.cutout)
+        return try PNGCodec.encode(cutout ?? Composite.cutout(image, mask: mask))
     }
 
     func write(_ data: Data, to path: String) throws {
@@ -258,11 +279,11 @@ final class FailureLog: @unchecked Sendable {
 
 /// A photo being decoded in the background, and the wait for it.
 final class DecodeSlot: @unchecked Sendable {
-    private var result: Swift.Result<Image, Error>?
+    private var result: Swift.Result<Remove.Decoded, Error>?
     private let ready = DispatchSemaphore(value: 0)
 
-    func fill(_ r: Swift.Result<Image, Error>) { result = r; ready.signal() }
-    func take() -> Swift.Result<Image, Error> { ready.wait(); return result! }
+    func fill(_ r: Swift.Result<Remove.Decoded, Error>) { result = r; ready.signal() }
+    func take() -> Swift.Result<Remove.Decoded, Error> { ready.wait(); return result! }
 }
 
 /// A progress line on a terminal: done/total, images per second, time left.
