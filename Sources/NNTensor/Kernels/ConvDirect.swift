@@ -94,30 +94,23 @@ public final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
         let OH = g.outHeight, OW = g.outWidth
         let halo = (g.kernelHeight - 1) * g.dilationY
         let PW = paddedWidth
-        // Each thread takes a contiguous range of output rows (of every image in the batch) and works
-        // through it band by band: copy the band's input rows, then compute its output rows.
-        Parallel.forRanges(g.batch * OH, threads: threads) { worker, range in
+        // Per thread, band by band: copy the band's input rows, then compute its output rows.
+        PaddedBand.perThread(images: g.batch, rowsPerImage: OH, bandRows: bandRows, threads: threads) { worker, n, y0, rows in
             let band = scratch + worker * (self.bandFloats + self.tileFloats)
             let tile = band + self.bandFloats
-            var row = range.lowerBound
-            while row < range.upperBound {
-                let n = row / OH, y0 = row % OH
-                let rows = min(self.bandRows, OH - y0, range.upperBound - row)
-                let bandIn = rows + halo
-                let out = output + n * g.outChannels * OH * OW
-                PaddedBand.fill(band, from: input, firstChannel: n * g.inChannels, channels: g.inChannels,
-                                height: g.inHeight, width: g.inWidth, firstRow: y0 - g.padTop, rows: bandIn,
-                                padLeft: g.padLeft, paddedWidth: PW, threads: 1)
-                for r in 0..<rows {
-                    if self.tileChannels == 1 {
-                        self.computeSingleChannelRow(bandRow: r, bandInputRows: bandIn, scratch: band,
-                                                     output: out + (y0 + r) * OW, residualDelta: delta)
-                    } else {
-                        self.computeRow(bandRow: r, bandInputRows: bandIn, scratch: band, tile: tile,
-                                        output: out + (y0 + r) * OW, residualDelta: delta)
-                    }
+            let bandIn = rows + halo
+            let out = output + n * g.outChannels * OH * OW
+            PaddedBand.fill(band, from: input, firstChannel: n * g.inChannels, channels: g.inChannels,
+                            height: g.inHeight, width: g.inWidth, firstRow: y0 - g.padTop, rows: bandIn,
+                            padLeft: g.padLeft, paddedWidth: PW)
+            for r in 0..<rows {
+                if self.tileChannels == 1 {
+                    self.computeSingleChannelRow(bandRow: r, bandInputRows: bandIn, scratch: band,
+                                                 output: out + (y0 + r) * OW, residualDelta: delta)
+                } else {
+                    self.computeRow(bandRow: r, bandInputRows: bandIn, scratch: band, tile: tile,
+                                    output: out + (y0 + r) * OW, residualDelta: delta)
                 }
-                row += rows
             }
         }
     }

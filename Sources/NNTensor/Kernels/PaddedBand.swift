@@ -69,14 +69,32 @@ public struct ChannelPlanes {
 /// The zero-bordered copy of a band of input rows that the direct and Winograd convolutions read, so
 /// that their inner loops need no bounds checks.
 enum PaddedBand {
+    /// The work plan the banded convolutions share: `images × rowsPerImage` rows of output (tile rows for
+    /// Winograd) are split into one contiguous range per thread, and each thread walks its range in bands
+    /// of at most `bandRows` rows that never cross an image, calling `body(worker, image, firstRow, rows)`.
+    /// Each thread copies its own bands into its own scratch, so threads never wait for one another.
+    @inline(__always)
+    static func perThread(images: Int, rowsPerImage: Int, bandRows: Int, threads: Int,
+                          _ body: (_ worker: Int, _ image: Int, _ firstRow: Int, _ rows: Int) -> Void) {
+        Parallel.forRanges(images * rowsPerImage, threads: threads) { worker, range in
+            var row = range.lowerBound
+            while row < range.upperBound {
+                let n = row / rowsPerImage, first = row % rowsPerImage
+                let rows = min(bandRows, rowsPerImage - first, range.upperBound - row)
+                body(worker, n, first, rows)
+                row += rows
+            }
+        }
+    }
+
     /// For channels `firstChannel ..< firstChannel + channels` of `image` (planes of `height × width`), copies image rows
     /// `firstRow ..< firstRow + rows` into `band` (`channels × rows × paddedWidth`), each row starting
     /// `padLeft` floats in; rows outside the image and the borders are zeros.
     static func fill(_ band: UnsafeMutablePointer<Float>, from image: ChannelPlanes, firstChannel: Int, channels: Int,
-                     height: Int, width: Int, firstRow: Int, rows: Int, padLeft: Int, paddedWidth: Int, threads: Int) {
+                     height: Int, width: Int, firstRow: Int, rows: Int, padLeft: Int, paddedWidth: Int) {
         precondition(padLeft + width <= paddedWidth)
-        Parallel.forEach(channels, threads: threads) { c in
-          withUnsafeTemporaryAllocation(of: Float.self, capacity: max(image.rowScratchFloats, 1)) { rowScratch in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(image.rowScratchFloats, 1)) { rowScratch in
+          for c in 0..<channels {
             let dst = band + c * rows * paddedWidth
             for r in 0..<rows {
                 let iy = firstRow + r
@@ -100,15 +118,15 @@ extension PaddedBand {
     /// `row[p · quads + q]`, so that every fourth column is contiguous. `band` is
     /// `channels × rows × 4·quads`; columns outside the image are zeros.
     static func fillPhased(_ band: UnsafeMutablePointer<Float>, from image: ChannelPlanes, firstChannel: Int, channels: Int,
-                           height: Int, width: Int, firstRow: Int, rows: Int, padLeft: Int, quads: Int, threads: Int) {
+                           height: Int, width: Int, firstRow: Int, rows: Int, padLeft: Int, quads: Int) {
         precondition(padLeft + width <= 4 * quads)
         let rowFloats = 4 * quads
         // Quads wholly or partly outside the image are zeroed first; the image's columns then overwrite
         // their part. The first image column whose padded x is a multiple of 4 starts the vector loop.
         let zeroHead = (padLeft + 3) / 4, zeroTail = (padLeft + width) / 4
         let alignedStart = min((4 - padLeft % 4) % 4, width)
-        Parallel.forEach(channels, threads: threads) { c in
-          withUnsafeTemporaryAllocation(of: Float.self, capacity: max(image.rowScratchFloats, 1)) { rowScratch in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(image.rowScratchFloats, 1)) { rowScratch in
+          for c in 0..<channels {
             let dst = band + c * rows * rowFloats
             for r in 0..<rows {
                 let iy = firstRow + r

@@ -18,7 +18,8 @@ public final class WinogradF23: ScratchConvolution, @unchecked Sendable {
     let paddedWidth: Int
     /// Tile rows (pairs of output rows) per band.
     public let bandTileRows: Int
-    static let maxScratchFloats = 1 << 21
+    /// Budget for one thread's band of input rows, in floats (1 MiB).
+    static let maxScratchFloats = 1 << 18
 
     /// Whether `g` is a plain 3×3 convolution: stride 1, dilation 1, one group.
     public static func supports(_ g: Conv2DGeometry) -> Bool {
@@ -70,32 +71,25 @@ public final class WinogradF23: ScratchConvolution, @unchecked Sendable {
     /// Per thread: transformed input tiles [16][Cin][12] and products [16][12][8].
     var threadFloats: Int { geometry.inChannels * 16 * Self.tilesPerStep + 16 * Self.tilesPerStep * 8 }
 
-    public func scratchFloats(threads: Int) -> Int { bandFloats + threads * threadFloats }
+    /// Each thread has its own band and work area (see ``PaddedBand/perThread``).
+    public func scratchFloats(threads: Int) -> Int { threads * (bandFloats + threadFloats) }
 
     public func run(input: ChannelPlanes, output: UnsafeMutablePointer<Float>,
                     scratch: UnsafeMutablePointer<Float>, threads: Int, residual: UnsafePointer<Float>?) {
         let g = geometry
         let delta = residual.map { $0 - UnsafePointer(output) }
         let PW = paddedWidth
-        for n in 0..<g.batch {
-            let firstChannel = n * g.inChannels
+        PaddedBand.perThread(images: g.batch, rowsPerImage: tilesY, bandRows: bandTileRows, threads: threads) { worker, n, ty0, rows in
+            let band = scratch + worker * (self.bandFloats + self.threadFloats)
+            let work = band + self.bandFloats
+            let bandIn = 2 * rows + 2
             let out = output + n * g.outChannels * g.outHeight * g.outWidth
-            var ty0 = 0
-            while ty0 < tilesY {
-                let rows = min(bandTileRows, tilesY - ty0)
-                let bandIn = 2 * rows + 2
-                let y0 = 2 * ty0
-                PaddedBand.fill(scratch, from: input, firstChannel: firstChannel, channels: g.inChannels, height: g.inHeight, width: g.inWidth,
-                                firstRow: y0 - g.padTop, rows: bandIn, padLeft: g.padLeft, paddedWidth: PW, threads: threads)
-                let perThread = scratch + bandFloats
-                Parallel.forRanges(rows, threads: threads) { worker, range in
-                    let local = perThread + worker * self.threadFloats
-                    for r in range {
-                        self.tileRow(bandRow: r, bandInputRows: bandIn, band: scratch, work: local, output: out,
-                                     residualDelta: delta, ty: ty0 + r)
-                    }
-                }
-                ty0 += rows
+            PaddedBand.fill(band, from: input, firstChannel: n * g.inChannels, channels: g.inChannels,
+                            height: g.inHeight, width: g.inWidth, firstRow: 2 * ty0 - g.padTop, rows: bandIn,
+                            padLeft: g.padLeft, paddedWidth: PW)
+            for r in 0..<rows {
+                self.tileRow(bandRow: r, bandInputRows: bandIn, band: band, work: work, output: out,
+                             residualDelta: delta, ty: ty0 + r)
             }
         }
     }

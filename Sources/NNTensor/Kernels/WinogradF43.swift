@@ -111,33 +111,26 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
     /// Each thread has its own band and work area: threads never wait for each other within a run.
     public func scratchFloats(threads: Int) -> Int { threads * (bandFloats + threadFloats) }
 
-    /// Each thread takes a contiguous range of tile rows (of every image in the batch) and works through it
-    /// band by band: copy its input rows, then transform, multiply and store every tile of the band.
+    /// Per thread (``PaddedBand/perThread``), band by band: copy the band's input rows, then transform,
+    /// multiply and store every tile of the band.
     public func run(input: ChannelPlanes, output: UnsafeMutablePointer<Float>,
                     scratch: UnsafeMutablePointer<Float>, threads: Int, residual: UnsafePointer<Float>?) {
         let g = geometry
         let delta = residual.map { $0 - UnsafePointer(output) }
-        let tilesY = self.tilesY, groupsX = self.groupsX
-        Parallel.forRanges(g.batch * tilesY, threads: threads) { worker, range in
+        let groupsX = self.groupsX
+        PaddedBand.perThread(images: g.batch, rowsPerImage: tilesY, bandRows: bandTileRows, threads: threads) { worker, n, ty0, rows in
             let band = scratch + worker * (self.bandFloats + self.threadFloats)
             let work = band + self.bandFloats
-            var row = range.lowerBound
-            while row < range.upperBound {
-                let n = row / tilesY, ty0 = row % tilesY
-                let rows = min(self.bandTileRows, tilesY - ty0, range.upperBound - row)
-                let bandIn = 4 * rows + 2
-                let firstChannel = n * g.inChannels
-                let out = output + n * g.outChannels * g.outHeight * g.outWidth
-                PaddedBand.fillPhased(band, from: input, firstChannel: firstChannel, channels: g.inChannels, height: g.inHeight, width: g.inWidth,
-                                      firstRow: 4 * ty0 - g.padTop, rows: bandIn, padLeft: g.padLeft, quads: self.quads,
-                                      threads: 1)
-                for r in 0..<rows {
-                    for group in 0..<groupsX {
-                        self.step(bandRow: r, bandInputRows: bandIn, band: band, work: work, output: out,
-                                  residualDelta: delta, ty: ty0 + r, tx0: group * Self.tilesPerStep)
-                    }
+            let bandIn = 4 * rows + 2
+            let out = output + n * g.outChannels * g.outHeight * g.outWidth
+            PaddedBand.fillPhased(band, from: input, firstChannel: n * g.inChannels, channels: g.inChannels,
+                                  height: g.inHeight, width: g.inWidth, firstRow: 4 * ty0 - g.padTop, rows: bandIn,
+                                  padLeft: g.padLeft, quads: self.quads)
+            for r in 0..<rows {
+                for group in 0..<groupsX {
+                    self.step(bandRow: r, bandInputRows: bandIn, band: band, work: work, output: out,
+                              residualDelta: delta, ty: ty0 + r, tx0: group * Self.tilesPerStep)
                 }
-                row += rows
             }
         }
     }
