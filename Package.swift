@@ -33,7 +33,7 @@ let package = Package(
 
         // Images and mattes.
         .target(name: "Imaging", dependencies: ["CPNG", "CJPEG"], swiftSettings: moduleSettings),
-        .target(name: "Matting", dependencies: ["Imaging", "NNTensor"], swiftSettings: moduleSettings),
+        .target(name: "Matting", dependencies: ["Imaging", "NNTensor"], swiftSettings: kernelSettings),
 
         // Façade and command.
         .target(name: "U2Net", dependencies: ["Matting", "NNRuntime", "Imaging"], swiftSettings: moduleSettings),

@@ -29,28 +29,35 @@ public enum Composite {
 
     /// The cutout: the image's colours with the matte as straight alpha. Fully transparent pixels are
     /// (0, 0, 0, 0), as in rembg's cutouts: their colour is invisible, and zeros compress far better.
-    public static func cutout(_ image: Image, mask: GrayImage) -> RGBAImage {
+    /// - Parameter foreground: the subject's estimated colours (``ForegroundEstimator``), used instead of the
+    ///   photo's; same size.
+    public static func cutout(_ image: Image, mask: GrayImage, foreground: Image? = nil) -> RGBAImage {
         let alpha = effectiveAlpha(image, mask)
         let n = image.width * image.height
+        let colours = foreground?.rgb ?? image.rgb
+        precondition(colours.count == image.rgb.count, "cutout: foreground size differs")
         var out = [UInt8](repeating: 0, count: n * 4)
         for i in 0..<n where alpha[i] != 0 {
-            out[4 * i] = image.rgb[3 * i]
-            out[4 * i + 1] = image.rgb[3 * i + 1]
-            out[4 * i + 2] = image.rgb[3 * i + 2]
+            out[4 * i] = colours[3 * i]
+            out[4 * i + 1] = colours[3 * i + 1]
+            out[4 * i + 2] = colours[3 * i + 2]
             out[4 * i + 3] = alpha[i]
         }
         return RGBAImage(width: image.width, height: image.height, pixels: out)
     }
 
-    /// The subject over `background` (same size): out = (fg·a + bg·(255 − a)) / 255, rounded.
-    public static func over(_ image: Image, mask: GrayImage, background: Image) -> Image {
+    /// The subject over `background` (same size): out = (fg·a + bg·(255 − a)) / 255, rounded, where fg is
+    /// `foreground` (estimated subject colours, same size) when given, else the photo.
+    public static func over(_ image: Image, mask: GrayImage, background: Image, foreground: Image? = nil) -> Image {
         precondition(background.width == image.width && background.height == image.height)
         let alpha = effectiveAlpha(image, mask)
+        let colours = foreground?.rgb ?? image.rgb
+        precondition(colours.count == image.rgb.count, "over: foreground size differs")
         var rgb = [UInt8](repeating: 0, count: image.rgb.count)
         for i in 0..<alpha.count {
             let a = UInt32(alpha[i])
             for c in 0..<3 {
-                let f = UInt32(image.rgb[3 * i + c]), b = UInt32(background.rgb[3 * i + c])
+                let f = UInt32(colours[3 * i + c]), b = UInt32(background.rgb[3 * i + c])
                 rgb[3 * i + c] = UInt8((f * a + b * (255 - a) + 127) / 255)
             }
         }

@@ -24,7 +24,10 @@ public final class BackgroundRemover: @unchecked Sendable {
         public var mask: GrayImage
         /// RGBA cutout, straight alpha (the photo's own alpha multiplied in).
         public var cutout: RGBAImage
-        /// Milliseconds spent preparing, in the network, and finishing the mask.
+        /// The subject's estimated colours when the refinement decontaminates (`Refinement.decontaminate`),
+        /// else nil; flatten with `Composite.over(_:mask:background:foreground:)` to keep them.
+        public var foreground: Image?
+        /// Milliseconds per stage: preparing, in the network, finishing the mask, each refinement stage, compositing.
         public var timings: [String: Double]
     }
 
@@ -79,19 +82,38 @@ public final class BackgroundRemover: @unchecked Sendable {
     }
 
     /// The mask and the RGBA cutout of `image`.
-    public func remove(_ image: Image) throws -> Result {
+    ///
+    /// - Parameter refinement: what to do to the network's mask before compositing — guided filter or
+    ///   closed-form matting, colour decontamination, clean-up, shrink, feather (see `Refinement`); by default
+    ///   nothing. Refinement runs on the calling thread and does not hold the model, so other threads can infer
+    ///   meanwhile.
+    ///
+    /// ```swift
+    /// var refinement = Refinement()
+    /// refinement.method = .closedForm
+    /// refinement.decontaminate = true
+    /// let result = try remover.remove(photo, refinement: refinement)
+    /// ```
+    public func remove(_ image: Image, refinement: Refinement = Refinement()) throws -> Result {
         var (mask, timings) = try maskWithTimings(for: image)
+        var foreground: Image?
+        if !refinement.isIdentity {
+            let refined = MatteRefiner.refine(image: image, matte: mask, refinement: refinement)
+            mask = refined.matte
+            foreground = refined.foreground
+            timings.merge(refined.timings) { $1 }
+        }
         let t0 = DispatchTime.now().uptimeNanoseconds
-        let cutout = Composite.cutout(image, mask: mask)
+        let cutout = Composite.cutout(image, mask: mask, foreground: foreground)
         timings["composite"] = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
-        return Result(mask: mask, cutout: cutout, timings: timings)
+        return Result(mask: mask, cutout: cutout, foreground: foreground, timings: timings)
     }
 
     /// `remove` from async code, off the caller's executor.
-    public func remove(_ image: Image) async throws -> Result {
+    public func remove(_ image: Image, refinement: Refinement = Refinement()) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Swift.Result { try self.remove(image) })
+                continuation.resume(with: Swift.Result { try self.remove(image, refinement: refinement) })
             }
         }
     }

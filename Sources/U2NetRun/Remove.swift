@@ -28,6 +28,7 @@ struct Remove: ParsableCommand {
     @Option(name: .long, help: "Refuse images larger than this many megapixels.") var maxMegapixels: Double = 100
     @Flag(name: .long, help: "No progress or summary lines.") var quiet = false
     @Flag(name: .long, help: "One JSON line per image: input, output, sizes, milliseconds per stage.") var json = false
+    @OptionGroup(title: "Matte refinement") var refineOptions: RefineOptions
 
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("give at least one photo or folder") }
@@ -113,6 +114,8 @@ struct Remove: ParsableCommand {
         let color = bg.flatMap(Composite.color)
         let background = try bgImage.map { try ImageFile.load(path: $0) }
         let remover = try BackgroundRemover(model: model, size: size, threads: threads)
+        let refinement = refineOptions.refinement(threads: threads)
+        let writer = OutputWriter(maskOnly: maskOnly, quality: quality)
         let maxPixels = Int(maxMegapixels * 1e6)
         let progress = Progress(total: jobs.count, enabled: !quiet && !json && jobs.count > 1)
         let failures = FailureLog()
@@ -163,11 +166,21 @@ struct Remove: ParsableCommand {
                             defer { stages[key] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 }
                             return try body()
                         }
-                        let mask = timed("finish") { remover.finish(output, width: image.width, height: image.height) }
-                        let cutout = timed("composite") { maskOnly || flattens ? nil : Composite.cutout(image, mask: mask) }
+                        var mask = timed("finish") { remover.finish(output, width: image.width, height: image.height) }
+                        var foreground: Image?
+                        if !refinement.isIdentity {
+                            let refined = MatteRefiner.refine(image: image, matte: mask, refinement: refinement)
+                            mask = refined.matte
+                            foreground = refined.foreground
+                            stages.merge(refined.timings) { $1 }
+                        }
+                        let cutout = timed("composite") {
+                            maskOnly || flattens ? nil : Composite.cutout(image, mask: mask, foreground: foreground)
+                        }
                         let t2 = DispatchTime.now().uptimeNanoseconds
-                        let data = try encode(mask: mask, cutout: cutout, image: image, ext: ext, color: color, background: background)
-                        try write(data, to: job.output)
+                        let data = try writer.encode(mask: mask, cutout: cutout, image: image, ext: ext, color: color,
+                                                     background: background, foreground: foreground)
+                        try writer.write(data, to: job.output)
                         let encodeMs = Double(DispatchTime.now().uptimeNanoseconds - t2) / 1e6
                         if json {
                             stages["decode_wait"] = decodeMs
@@ -210,49 +223,6 @@ struct Remove: ParsableCommand {
         let image: Image
         let input: Tensor
         let prepareMs: Double
-    }
-
-    func encode(mask: GrayImage, cutout: RGBAImage?, image: Image, ext: String, color: (UInt8, UInt8, UInt8)?,
-                background: Image?) throws -> Data {
-        if maskOnly {
-            if ext == "jpg" {
-                let g = mask
-                var rgb = [UInt8](repeating: 0, count: g.pixels.count * 3)
-                for (i, v) in g.pixels.enumerated() { rgb[3 * i] = v; rgb[3 * i + 1] = v; rgb[3 * i + 2] = v }
-                return try JPEGCodec.encode(Image(width: g.width, height: g.height, rgb: rgb), quality: quality)
-            }
-            return try PNGCodec.encode(mask)
-        }
-        if let color {
-            let flat = Composite.over(image, mask: mask, background: Image(width: image.width, height: image.height, color: color))
-            return ext == "jpg" ? try JPEGCodec.encode(flat, quality: quality) : try PNGCodec.encode(flat)
-        }
-        if let background {
-            let flat = Composite.over(image, mask: mask, background: Composite.cover(background, width: image.width, height: image.height))
-            return ext == "jpg" ? try JPEGCodec.encode(flat, quality: quality) : try PNGCodec.encode(flat)
-        }
-        return try PNGCodec.encode(cutout ?? Composite.cutout(image, mask: mask))
-    }
-
-    func write(_ data: Data, to path: String) throws {
-        if path == "-" {
-            FileHandle.standardOutput.write(data)
-            return
-        }
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        if !FileManager.default.fileExists(atPath: folder) {
-            do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
-                throw OutputError(path: path, reason: "cannot create its folder")
-            }
-        }
-        do { try AtomicFile.write(data, to: path) } catch {
-            throw OutputError(path: path, reason: "not writable")
-        }
-    }
-
-    struct OutputError: Error, CustomStringConvertible {
-        let path: String, reason: String
-        var description: String { "cannot write '\(path)': \(reason)" }
     }
 }
 

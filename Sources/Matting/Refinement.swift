@@ -1,0 +1,92 @@
+import Foundation
+import Imaging
+
+/// What to do to a matte after the network: the options of `u2net-run --refine …` and of the library.
+public struct Refinement: Sendable, Equatable {
+    public enum Method: String, Sendable, CaseIterable {
+        /// The matte as the network gives it.
+        case none
+        /// ``MatteRefiner/guidedFilter(image:matte:radius:epsilon:subsample:threads:)``: fast, snaps edges to the photo.
+        case guided
+        /// ``MatteRefiner/closedForm(image:trimap:initial:epsilon:tolerance:maxIterations:threads:)`` over the
+        /// trimap's unknown band: the best hair, a little slower.
+        case closedForm = "closed-form"
+    }
+
+    public var method: Method = .none
+    /// Guided filter: window radius in pixels (0: about 2 % of the photo's longer side) and regularisation.
+    public var guidedRadius = 0
+    public var guidedEpsilon: Float = 1e-4
+    /// Closed form: trimap thresholds (8-bit levels) and erosion (pixels), rembg's defaults.
+    public var trimapForeground: UInt8 = 240
+    public var trimapBackground: UInt8 = 10
+    public var trimapErode = 10
+    /// Closed form: the Laplacian's ε and the solver's stopping rule.
+    public var epsilon = 1e-7
+    public var tolerance = 1e-4
+    public var maxIterations = 2000
+    /// Estimate the subject's own colours at the edges (``ForegroundEstimator``) for the cutout and for flattening.
+    public var decontaminate = false
+    /// Remove specks and fill pinholes first (``MatteCleanup/clean(_:)``).
+    public var cleanup = false
+    /// Erode the final matte by this many pixels.
+    public var shrink = 0
+    /// Gaussian feathering of the final matte, radius in pixels (σ = radius / 2).
+    public var feather = 0.0
+    public var threads = MatteRefiner.defaultThreads
+
+    public init() {}
+
+    /// True when nothing would change the matte or the colours.
+    public var isIdentity: Bool { method == .none && !decontaminate && !cleanup && shrink == 0 && feather == 0 }
+}
+
+/// A refined matte and, when decontaminating, the subject's colours.
+public struct RefinedMatte: Sendable {
+    public var matte: GrayImage
+    /// Foreground colours (the photo's size), or nil when not decontaminating.
+    public var foreground: Image?
+    /// Milliseconds per stage: `cleanup`, `trimap`, `guided`, `closed_form`, `shrink`, `feather`, `foreground`.
+    public var timings: [String: Double]
+    /// The closed-form solve's report, when it ran.
+    public var solver: MatteRefiner.SolverReport?
+}
+
+extension MatteRefiner {
+    /// Runs `refinement` on `matte` (the photo's size): clean-up, then the refinement method, then shrink and
+    /// feather, then foreground estimation on the final matte.
+    public static func refine(image: Image, matte: GrayImage, refinement r: Refinement) -> RefinedMatte {
+        precondition(image.width == matte.width && image.height == matte.height, "refine: sizes differ")
+        var timings: [String: Double] = [:]
+        func timed<T>(_ key: String, _ body: () -> T) -> T {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            defer { timings[key] = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 }
+            return body()
+        }
+        var m = matte
+        var solver: SolverReport?
+        if r.cleanup { m = timed("cleanup") { MatteCleanup.clean(m).0 } }
+        switch r.method {
+        case .none: break
+        case .guided:
+            m = timed("guided") { guidedFilter(image: image, matte: m, radius: r.guidedRadius, epsilon: r.guidedEpsilon, threads: r.threads) }
+        case .closedForm:
+            let trimap = timed("trimap") {
+                Trimap.make(from: m, foregroundThreshold: r.trimapForeground, backgroundThreshold: r.trimapBackground, erode: r.trimapErode)
+            }
+            // The solve starts from the guided filter's matte: closer than the raw one, so fewer iterations.
+            let start = timed("guided") { guidedFilter(image: image, matte: m, radius: r.guidedRadius, epsilon: r.guidedEpsilon, threads: r.threads) }
+            let solved = timed("closed_form") {
+                closedForm(image: image, trimap: trimap, initial: start, epsilon: r.epsilon, tolerance: r.tolerance,
+                           maxIterations: r.maxIterations, threads: r.threads)
+            }
+            m = solved.matte
+            solver = solved.report
+        }
+        if r.shrink > 0 { m = timed("shrink") { MatteCleanup.shrink(m, pixels: r.shrink) } }
+        if r.feather > 0 { m = timed("feather") { MatteCleanup.feather(m, radius: r.feather) } }
+        let final = m
+        let foreground = r.decontaminate ? timed("foreground") { ForegroundEstimator.estimate(image: image, matte: final, threads: r.threads) } : nil
+        return RefinedMatte(matte: m, foreground: foreground, timings: timings, solver: solver)
+    }
+}
