@@ -17,6 +17,20 @@ final class LibraryExampleTests: XCTestCase {
         let result = try await remover.remove(photo)
         try PNGCodec.encode(result.cutout).write(to: output)
 
+        var refinement = Refinement()
+        refinement.method = .closedForm
+        refinement.decontaminate = true
+        let refined = try remover.remove(photo, refinement: refinement)
+        let white = Image(width: photo.width, height: photo.height, color: (255, 255, 255))
+        let idPhoto = Composite.over(photo, mask: refined.mask, background: white, foreground: refined.foreground)
+        let jpeg = FileManager.default.temporaryDirectory.appendingPathComponent("id-photo-\(UUID()).jpg")
+        defer { try? FileManager.default.removeItem(at: jpeg) }
+        try JPEGCodec.encode(idPhoto, quality: 92).write(to: jpeg)
+        XCTAssertEqual(try ImageFile.load(path: jpeg.path).width, 512)
+        XCTAssertNotNil(refined.foreground)
+        XCTAssertNotNil(refined.timings["closed_form"])
+        XCTAssertNotEqual(refined.mask, result.mask, "the refinement changed the matte")
+
         XCTAssertEqual(result.mask.width, 512)
         XCTAssertEqual(result.cutout.pixels.count, 512 * 512 * 4)
         let rembg = try PNGCodec.readGray(path: RemoveCommandTests.rembgMasks.appendingPathComponent("astronaut.png").path)
