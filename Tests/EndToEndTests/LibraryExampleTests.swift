@@ -20,7 +20,7 @@ final class LibraryExampleTests: XCTestCase {
         var refinement = Refinement()
         refinement.method = .closedForm
         refinement.decontaminate = true
-        let refined = try remover.remove(photo, refinement: refinement)
+        let refined = try await remover.remove(photo, refinement: refinement)
         let white = Image(width: photo.width, height: photo.height, color: (255, 255, 255))
         let idPhoto = Composite.over(photo, mask: refined.mask, background: white, foreground: refined.foreground)
         let jpeg = FileManager.default.temporaryDirectory.appendingPathComponent("id-photo-\(UUID()).jpg")
