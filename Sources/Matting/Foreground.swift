@@ -55,16 +55,19 @@ public enum ForegroundEstimator {
         }
         fMean /= fCount + 1e-5
         bMean /= bCount + 1e-5
-        var fPrev = [fMean.x, fMean.y, fMean.z], bPrev = [bMean.x, bMean.y, bMean.z]
+        // Colours are kept with a fourth, unused channel, so each pixel is one 16-byte vector.
+        var image4 = [Float](repeating: 0, count: 4 * w0 * h0)
+        for i in 0..<w0 * h0 { for c in 0..<3 { image4[4 * i + c] = image[3 * i + c] } }
+        var fPrev = [fMean.x, fMean.y, fMean.z, 0], bPrev = [bMean.x, bMean.y, bMean.z, 0]
         var (wPrev, hPrev) = (1, 1)
         let levels = max(1, Int(log2(Double(max(w0, h0))).rounded(.up)))
         for level in 0...levels {
             let w = Int(pow(Double(w0), Double(level) / Double(levels)).rounded(.toNearestOrEven))
             let h = Int(pow(Double(h0), Double(level) / Double(levels)).rounded(.toNearestOrEven))
-            let img = nearest(image, channels: 3, from: (w0, h0), to: (w, h))
+            let img = nearest(image4, channels: 4, from: (w0, h0), to: (w, h))
             let a = nearest(alpha, channels: 1, from: (w0, h0), to: (w, h))
-            var f = nearest(fPrev, channels: 3, from: (wPrev, hPrev), to: (w, h))
-            var b = nearest(bPrev, channels: 3, from: (wPrev, hPrev), to: (w, h))
+            var f = nearest(fPrev, channels: 4, from: (wPrev, hPrev), to: (w, h))
+            var b = nearest(bPrev, channels: 4, from: (wPrev, hPrev), to: (w, h))
             let sweeps = (w <= o.smallSize && h <= o.smallSize) ? o.smallIterations : o.bigIterations
             for _ in 0..<sweeps {
                 for parity in 0..<2 {
@@ -73,10 +76,12 @@ public enum ForegroundEstimator {
             }
             fPrev = f; bPrev = b; wPrev = w; hPrev = h
         }
-        return fPrev
+        var out = [Float](repeating: 0, count: 3 * w0 * h0)
+        for i in 0..<w0 * h0 { for c in 0..<3 { out[3 * i + c] = fPrev[4 * i + c] } }
+        return out
     }
 
-    /// Updates the pixels with `(x + y) % 2 == parity`.
+    /// Updates the pixels with `(x + y) % 2 == parity`; colours have four channels (see `estimate`).
     static func sweep(image: [Float], alpha: [Float], f: inout [Float], b: inout [Float], width w: Int, height h: Int,
                       parity: Int, options o: Options, threads: Int) {
         image.withUnsafeBufferPointer { img in
@@ -94,21 +99,23 @@ public enum ForegroundEstimator {
                                     let a0 = al[i], a1 = 1 - a0
                                     var a00 = a0 * a0, a11 = a1 * a1
                                     let a01 = a0 * a1
-                                    let c = SIMD3(img[3 * i], img[3 * i + 1], img[3 * i + 2])
+                                    let c = UnsafeRawPointer(img + 4 * i).loadUnaligned(as: SIMD4<Float>.self)
                                     var bf = a0 * c, bg = a1 * c
                                     // Neighbours left, right, up, down (clamped at the edges).
                                     @inline(__always) func pull(_ j: Int) {
                                         let da = eps + gw * abs(a0 - al[j])
                                         a00 += da; a11 += da
-                                        bf += da * SIMD3(fp[3 * j], fp[3 * j + 1], fp[3 * j + 2])
-                                        bg += da * SIMD3(bp[3 * j], bp[3 * j + 1], bp[3 * j + 2])
+                                        bf.addProduct(da, UnsafeRawPointer(fp + 4 * j).loadUnaligned(as: SIMD4<Float>.self))
+                                        bg.addProduct(da, UnsafeRawPointer(bp + 4 * j).loadUnaligned(as: SIMD4<Float>.self))
                                     }
                                     pull(row + max(0, x - 1)); pull(row + min(w - 1, x + 1)); pull(up + x); pull(down + x)
                                     let inv = 1 / (a00 * a11 - a01 * a01)
-                                    let fv = (inv * a11 * bf - inv * a01 * bg).clamped(lowerBound: .zero, upperBound: .one)
-                                    let bv = (inv * a00 * bg - inv * a01 * bf).clamped(lowerBound: .zero, upperBound: .one)
-                                    fp[3 * i] = fv.x; fp[3 * i + 1] = fv.y; fp[3 * i + 2] = fv.z
-                                    bp[3 * i] = bv.x; bp[3 * i + 1] = bv.y; bp[3 * i + 2] = bv.z
+                                    var fv = (inv * a11) * bf - (inv * a01) * bg
+                                    var bv = (inv * a00) * bg - (inv * a01) * bf
+                                    fv = fv.replacing(with: 0, where: fv .< 0).replacing(with: 1, where: fv .> 1)
+                                    bv = bv.replacing(with: 0, where: bv .< 0).replacing(with: 1, where: bv .> 1)
+                                    UnsafeMutableRawPointer(fp + 4 * i).storeBytes(of: fv, as: SIMD4<Float>.self)
+                                    UnsafeMutableRawPointer(bp + 4 * i).storeBytes(of: bv, as: SIMD4<Float>.self)
                                     x += 2
                                 }
                             }

@@ -78,8 +78,10 @@ struct MattingLaplacian {
         let eps = epsilon
         image.values.withUnsafeBufferPointer { img in
             coef.withUnsafeMutableBufferPointer { cf in rhs.withUnsafeMutableBufferPointer { rh in
+              // Windows centred on `rows` write the rows of pixels in rows − 1 … rows + 1.
+              func windows(_ rows: Range<Int>) {
                 var c = [SIMD3<Double>](repeating: .zero, count: 9)
-                for cy in 1..<h - 1 {
+                for cy in rows {
                     for cx in 1..<w - 1 where needed[cy * w + cx] {
                         var mean = SIMD3<Double>.zero
                         for k in 0..<9 {
@@ -119,6 +121,15 @@ struct MattingLaplacian {
                         }
                     }
                 }
+              }
+                // Two halves whose written rows are disjoint, then the two centre rows between them.
+                let mid = h / 2
+                if h >= 8 {
+                    Parallel.forEach(2, threads: 2) { half in windows(half == 0 ? 1..<mid : mid + 2..<h - 1) }
+                    windows(mid..<mid + 2)
+                } else {
+                    windows(1..<h - 1)
+                }
             }}
         }
         coefficients = coef
@@ -150,30 +161,38 @@ struct MattingLaplacian {
                     let runs = self.runs
                     let width = self.width
                     Parallel.forRanges(runs.count, threads: workers) { worker, range in
-                        var dot = SIMD8<Double>.zero
+                        var dot = 0.0
                         for r in range {
                             let run = runs[r]
                             let p = run.pixel
                             let g = grid + (p / width + Self.pad) * gw + p % width + Self.pad
                             var u = run.unknown, t = 0
+                            var runDot = SIMD8<Float>.zero
                             // Whole blocks: lanes past the run's end have zero coefficients (and read the grid
                             // harmlessly: it has slack after its last row).
                             while t < run.length {
-                                let block = c + (u >> 3) * 200
-                                var acc = SIMD8<Float>.zero
-                                for k in 0..<25 {
-                                    let cv = UnsafeRawPointer(block + k * 8).loadUnaligned(as: SIMD8<Float>.self)
-                                    let xv = UnsafeRawPointer(g + off[k] + t).loadUnaligned(as: SIMD8<Float>.self)
-                                    acc += cv * xv
+                                let block = UnsafeRawPointer(c + (u >> 3) * 200)
+                                let gt = g + t
+                                var acc = SIMD8<Float>.zero, acc2 = SIMD8<Float>.zero
+                                var k = 0
+                                while k < 24 {
+                                    acc.addProduct(block.loadUnaligned(fromByteOffset: k * 32, as: SIMD8<Float>.self),
+                                                   UnsafeRawPointer(gt + off[k]).loadUnaligned(as: SIMD8<Float>.self))
+                                    acc2.addProduct(block.loadUnaligned(fromByteOffset: k * 32 + 32, as: SIMD8<Float>.self),
+                                                    UnsafeRawPointer(gt + off[k + 1]).loadUnaligned(as: SIMD8<Float>.self))
+                                    k += 2
                                 }
+                                acc.addProduct(block.loadUnaligned(fromByteOffset: 24 * 32, as: SIMD8<Float>.self),
+                                               UnsafeRawPointer(gt + off[24]).loadUnaligned(as: SIMD8<Float>.self))
+                                acc += acc2
                                 UnsafeMutableRawPointer(y + u).storeBytes(of: acc, as: SIMD8<Float>.self)
                                 // Lanes past the run's end have acc = 0.
-                                let xv = UnsafeRawPointer(g + t).loadUnaligned(as: SIMD8<Float>.self)
-                                dot += SIMD8<Double>(acc * xv)
+                                runDot.addProduct(acc, UnsafeRawPointer(gt).loadUnaligned(as: SIMD8<Float>.self))
                                 t += 8; u += 8
                             }
+                            dot += Double(runDot.sum())
                         }
-                        sums[worker] = dot.sum()
+                        sums[worker] = dot
                     }
                 }
             }
