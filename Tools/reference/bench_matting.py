@@ -203,6 +203,7 @@ def main():
     p.add_argument("--scenes", default="wall,busy,grey")
     p.add_argument("--no-rembg", action="store_true", help="skip rembg -a and pymatting (slow)")
     p.add_argument("--keep", help="write the scenes and outputs to this folder")
+    p.add_argument("--crop", help="write a before/after crop of the busy scene's hair, flattened onto white, to this PNG")
     args = p.parse_args()
     work = args.keep or tempfile.mkdtemp(prefix="bench-matting-")
     os.makedirs(work, exist_ok=True)
@@ -234,6 +235,30 @@ def main():
             sad, mse, grad, fgerr = metrics(alpha, fg, true_alpha, true_fg, band)
             c = f"{cost[0]:6.2f} {cost[1]:6.0f}" if cost else f"{'':6s} {'':6s}"
             print(f"  {label:48s} {sad:7.2f} {mse:8.3f} {grad:8.2f} {fgerr:6.2f} {c}", flush=True)
+        if args.crop and name == "busy":
+            panels = [("truth", (true_alpha, true_fg))] + [(label, out) for label, out, _ in rows
+                                                            if label.startswith(("coarse", "rembg", "u2net-run --refine closed"))]
+            write_crop(args.crop, panels)
+
+
+def write_crop(path, panels):
+    """Panels of the hair at the head's upper left, each flattened onto white, labelled underneath."""
+    from PIL import ImageFont
+    x0, y0, size = 290, 230, 300
+    tiles = []
+    for label, (alpha, fg) in panels:
+        a = alpha[y0:y0 + size, x0:x0 + size, None]
+        flat = a * fg[y0:y0 + size, x0:x0 + size] + (1 - a)
+        tile = Image.new("RGB", (size, size + 24), "white")
+        tile.paste(Image.fromarray((np.clip(flat, 0, 1) * 255 + 0.5).astype(np.uint8)), (0, 0))
+        short = {"truth": "truth", "coarse": "network matte (320 px)", "rembg": "rembg -a",
+                 "u2net-run": "u2net-run closed-form"}[label.split()[0]]
+        ImageDraw.Draw(tile).text((6, size + 6), short, fill="black", font=ImageFont.load_default())
+        tiles.append(tile)
+    sheet = Image.new("RGB", (len(tiles) * (size + 6) - 6, size + 24), "white")
+    for i, t in enumerate(tiles):
+        sheet.paste(t, (i * (size + 6), 0))
+    sheet.save(path, optimize=True)
 
 
 if __name__ == "__main__":
