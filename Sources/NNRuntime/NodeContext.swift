@@ -140,7 +140,7 @@ final class PlannedOp {
 }
 
 extension DType {
-    init(onnx: TensorDataType) {
+    public init(onnx: TensorDataType) {
         switch onnx {
         case .float: self = .float32
         case .double: self = .float64
@@ -161,7 +161,7 @@ extension DType {
 
 extension Tensor {
     /// Converts a decoded ONNX tensor.
-    init(onnx t: ONNXTensor) {
+    public init(onnx t: ONNXTensor) {
         let type = DType(onnx: t.dataType)
         if type.isFloatingPoint {
             self.init(shape: t.dims, values: t.floatValues(), dtype: type)

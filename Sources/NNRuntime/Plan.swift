@@ -94,9 +94,13 @@ public struct PlanOptions: Sendable {
     }
 
     public var convolution: Convolution
+    /// Values of graph inputs known when planning (integer and boolean inputs of test cases, typically):
+    /// they fold like initializers and are not inputs of the plan.
+    public var inputValues: [String: Tensor]
 
-    public init(convolution: Convolution = .automatic) {
+    public init(convolution: Convolution = .automatic, inputValues: [String: Tensor] = [:]) {
         self.convolution = convolution
+        self.inputValues = inputValues
     }
 }
 

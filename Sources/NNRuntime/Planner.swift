@@ -42,6 +42,34 @@ struct Planner {
         var name: String { node.name.isEmpty ? node.outputs.first ?? "?" : node.name }
     }
 
+    /// Runs a planned op once on known inputs (its kernel on a private arena): generic constant folding.
+    static func evaluate(_ op: PlannedOp, inputs: [ValueState?], outputs: [(shape: [Int], dtype: DType)]) -> [Tensor] {
+        let kernel = op.build()
+        var offsets: [Int] = [], total = 0
+        for s in inputs {
+            guard let s else { offsets.append(-1); continue }
+            offsets.append(total)
+            total += max(s.shape.reduce(1, *), 1)
+        }
+        var outOffsets: [Int] = []
+        for o in outputs { outOffsets.append(total); total += max(o.shape.reduce(1, *), 1) }
+        let scratchCount = kernel.scratchFloats(threads: 1)
+        let arena = UnsafeMutablePointer<Float>.allocate(capacity: total + 16)
+        arena.initialize(repeating: 0, count: total + 16)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount + 16)
+        defer { arena.deallocate(); scratch.deallocate() }
+        for (s, o) in zip(inputs, offsets) where o >= 0 {
+            let v = s!.constant!.floats
+            v.withUnsafeBufferPointer { (arena + o).update(from: $0.baseAddress!, count: $0.count) }
+        }
+        kernel.run(KernelIO(arena: arena, inputs: offsets, outputs: outOffsets, scratch: scratch, threads: 1))
+        return zip(outputs, outOffsets).map { o, offset in
+            let values = Array(UnsafeBufferPointer(start: arena + offset, count: o.shape.reduce(1, *)))
+            return o.dtype.isFloatingPoint ? Tensor(shape: o.shape, values: values, dtype: o.dtype)
+                                           : Tensor(shape: o.shape, integers: values.map { Int64($0) }, dtype: o.dtype)
+        }
+    }
+
     func plan() throws -> Result {
         let graph = model.graph
         let opset = model.opsetVersion
@@ -56,6 +84,10 @@ struct Planner {
         // Feed inputs: shapes from the caller or the declaration.
         var feedNames: [String] = []
         for info in graph.feedInputs {
+            if let value = options.inputValues[info.name] {
+                states[info.name] = ValueState(shape: value.shape, dtype: value.dtype, constant: value)
+                continue
+            }
             let shape: [Int]
             if let given = inputShapes[info.name] {
                 if let declared = info.shape {
@@ -88,7 +120,7 @@ struct Planner {
             states[info.name] = ValueState(shape: shape, dtype: .float32, constant: nil)
             feedNames.append(info.name)
         }
-        for name in inputShapes.keys where !feedNames.contains(name) {
+        for name in inputShapes.keys where !feedNames.contains(name) && options.inputValues[name] == nil {
             throw RuntimeError.badInput(name: name, detail: "the model has no such input (inputs: \(feedNames.joined(separator: ", ")))")
         }
 
@@ -100,6 +132,11 @@ struct Planner {
             switch try Operators.plan(context) {
             case .constants(let tensors):
                 for (name, t) in zip(node.outputs, tensors) where !name.isEmpty {
+                    states[name] = ValueState(shape: t.shape, dtype: t.dtype, constant: t)
+                }
+            case let .runtime(outputs, op) where !inputs.isEmpty && inputs.allSatisfy({ $0 == nil || $0!.constant != nil }):
+                // Every input is known but the handler scheduled a kernel: run it now.
+                for (name, t) in zip(node.outputs, Self.evaluate(op, inputs: inputs, outputs: outputs)) where !name.isEmpty {
                     states[name] = ValueState(shape: t.shape, dtype: t.dtype, constant: t)
                 }
             case let .runtime(outputs, op):

@@ -323,3 +323,19 @@ struct ModelDecoder {
         return dims
     }
 }
+
+extension ONNXTensor {
+    /// Decodes a serialized `TensorProto` (the `input_K.pb` / `output_K.pb` files of ONNX test cases).
+    public init(serialized data: Data) throws {
+        let decoder = ModelDecoder(baseDirectory: nil)
+        self = try data.withUnsafeBytes { try decoder.decodeTensor(ProtobufReader($0)) }
+    }
+
+    /// Reads and decodes a `TensorProto` file.
+    public static func load(path: String) throws -> ONNXTensor {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ONNXError.unreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")
+        }
+        return try ONNXTensor(serialized: data)
+    }
+}

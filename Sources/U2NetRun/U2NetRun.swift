@@ -7,7 +7,7 @@ struct U2NetRun: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "u2net-run",
         abstract: "Remove photo backgrounds with U²-Net-family models, on a pure-Swift inference engine.",
-        subcommands: [Remove.self, Refine.self, Infer.self, Inspect.self, Compare.self, Bench.self],
+        subcommands: [Remove.self, Refine.self, Check.self, Infer.self, Inspect.self, Compare.self, Bench.self],
         defaultSubcommand: Remove.self)
 }
 

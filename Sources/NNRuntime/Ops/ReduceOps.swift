@@ -1,0 +1,208 @@
+import Foundation
+import NNTensor
+
+/// Reductions, Softmax and the normalisations, as tensor functions (double-precision accumulation).
+enum ReduceOps {
+    /// For each element of `shape`, the index of its slot when the `reduced` axes collapse.
+    static func slots(_ shape: [Int], reduced: Set<Int>) -> (slots: [Int], count: Int) {
+        let outShape = shape.enumerated().map { reduced.contains($0.offset) ? 1 : $0.element }
+        let outStrides = Tensor.contiguousStrides(outShape)
+        let n = shape.reduce(1, *)
+        var slots = [Int](repeating: 0, count: n)
+        var counter = [Int](repeating: 0, count: shape.count)
+        var offset = 0
+        for i in 0..<n {
+            slots[i] = offset
+            var d = shape.count - 1
+            while d >= 0 {
+                counter[d] += 1
+                if !reduced.contains(d) { offset += outStrides[d] }
+                if counter[d] < shape[d] { break }
+                if !reduced.contains(d) { offset -= outStrides[d] * counter[d] }
+                counter[d] = 0
+                d -= 1
+            }
+        }
+        return (slots, outShape.reduce(1, *))
+    }
+
+    /// ReduceSum / ReduceMean / ReduceMax / ReduceMin / ReduceProd: axes as an attribute or (ReduceSum from
+    /// opset 13, the others from 18) as input 1; keepdims; noop_with_empty_axes.
+    static func reduce(_ c: NodeContext) throws -> NodeResult {
+        let x = try c.input(0)
+        let rank = x.shape.count
+        var axes: [Int]
+        let axesAsInput = c.op == "ReduceSum" ? c.opset >= 13 : c.opset >= 18
+        if axesAsInput {
+            axes = c.optionalInput(1) == nil ? [] : try c.constantInput(1).integers.map { Int($0) }
+        } else {
+            axes = c.ints("axes") ?? []
+        }
+        let keep = c.int("keepdims", default: 1) != 0
+        let noop = c.int("noop_with_empty_axes", default: 0) != 0
+        if axes.isEmpty && noop {
+            return try TensorFunction(infer: MathOps.same) { [$0[0]!] }.plan(c)
+        }
+        if axes.isEmpty { axes = Array(0..<rank) }
+        var reduced = Set<Int>()
+        for a in axes {
+            guard let r = TensorIndex.axis(a, rank: rank) else { throw c.invalid("axis \(a) out of range for rank \(rank)") }
+            reduced.insert(r)
+        }
+        let outShape = keep ? x.shape.enumerated().map { reduced.contains($0.offset) ? 1 : $0.element }
+                            : x.shape.enumerated().filter { !reduced.contains($0.offset) }.map(\.element)
+        let op = c.op
+        guard ["ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd"].contains(op) else { throw c.unsupported("no reduction") }
+        if x.shape.reduce(1, *) == 0 && (op == "ReduceMax" || op == "ReduceMin") {
+            throw c.unsupported("reducing an empty tensor")
+        }
+        return try TensorFunction(infer: { _ in [(outShape, x.dtype)] }) { args in
+            let t = args[0]!
+            let v = TensorIndex.doubles(t)
+            let (slots, count) = slots(t.shape, reduced: reduced)
+            let start: Double = op == "ReduceMax" ? -.infinity : op == "ReduceMin" ? .infinity : op == "ReduceProd" ? 1 : 0
+            var acc = [Double](repeating: start, count: count)
+            for i in 0..<v.count {
+                let s = slots[i]
+                switch op {
+                case "ReduceMax": acc[s] = v[i].isNaN || acc[s].isNaN ? .nan : Swift.max(acc[s], v[i])
+                case "ReduceMin": acc[s] = v[i].isNaN || acc[s].isNaN ? .nan : Swift.min(acc[s], v[i])
+                case "ReduceProd": acc[s] *= v[i]
+                default: acc[s] += v[i]
+                }
+            }
+            if op == "ReduceMean" {
+                let per = Double(v.count / Swift.max(count, 1))
+                acc = acc.map { $0 / per }
+            }
+            return [TensorIndex.make(outShape, acc, like: t.dtype)]
+        }.plan(c)
+    }
+
+    /// Softmax: before opset 13 over the flattened dimensions from `axis` (default 1); from 13 along `axis`
+    /// (default −1).
+    static func softmax(_ c: NodeContext) throws -> NodeResult {
+        let x = try c.input(0)
+        let rank = x.shape.count
+        let modern = c.opset >= 13
+        guard let axis = TensorIndex.axis(c.int("axis", default: modern ? -1 : 1), rank: rank) else {
+            throw c.invalid("axis out of range")
+        }
+        let op = c.op
+        return try TensorFunction(infer: MathOps.same) { args in
+            let t = args[0]!
+            let v = TensorIndex.doubles(t)
+            let reduced = Set(modern ? [axis] : Array(axis..<rank))
+            let (slots, count) = slots(t.shape, reduced: reduced)
+            var peak = [Double](repeating: -.infinity, count: count), sum = [Double](repeating: 0, count: count)
+            for i in 0..<v.count { peak[slots[i]] = Swift.max(peak[slots[i]], v[i]) }
+            var out = [Double](repeating: 0, count: v.count)
+            for i in 0..<v.count { out[i] = Foundation.exp(v[i] - peak[slots[i]]); sum[slots[i]] += out[i] }
+            if op == "LogSoftmax" {
+                for i in 0..<v.count { out[i] = v[i] - peak[slots[i]] - Foundation.log(sum[slots[i]]) }
+            } else {
+                for i in 0..<v.count { out[i] /= sum[slots[i]] }
+            }
+            return [TensorIndex.make(t.shape, out, like: t.dtype)]
+        }.plan(c)
+    }
+
+    /// LayerNormalization over the dimensions from `axis`; optional Mean and InvStdDev outputs.
+    static func layerNorm(_ c: NodeContext) throws -> NodeResult {
+        let x = try c.input(0)
+        let rank = x.shape.count
+        guard let axis = TensorIndex.axis(c.int("axis", default: -1), rank: rank) else { throw c.invalid("axis out of range") }
+        let eps = Double(c.float("epsilon") ?? 1e-5)
+        let statShape = x.shape.enumerated().map { $0.offset >= axis ? 1 : $0.element }
+        let outputs = c.node.outputs.count
+        return try TensorFunction(infer: { _ in [(x.shape, x.dtype), (statShape, .float32), (statShape, .float32)].prefix(outputs).map { $0 } }) { args in
+            let t = args[0]!
+            let v = TensorIndex.doubles(t)
+            let (slots, count) = slots(t.shape, reduced: Set(axis..<rank))
+            let per = Double(v.count / Swift.max(count, 1))
+            var mean = [Double](repeating: 0, count: count), variance = [Double](repeating: 0, count: count)
+            for i in 0..<v.count { mean[slots[i]] += v[i] }
+            mean = mean.map { $0 / per }
+            for i in 0..<v.count { let d = v[i] - mean[slots[i]]; variance[slots[i]] += d * d }
+            let inv = variance.map { 1 / ($0 / per + eps).squareRoot() }
+            let scale = TensorIndex.doubles(args[1]!), si = TensorIndex.broadcastIndices(args[1]!.shape, to: t.shape)
+            let bias = args.count > 2 ? args[2].map(TensorIndex.doubles) : nil
+            let bi = args.count > 2 ? args[2].map { TensorIndex.broadcastIndices($0.shape, to: t.shape) } : nil
+            var y = [Double](repeating: 0, count: v.count)
+            for i in 0..<v.count {
+                y[i] = (v[i] - mean[slots[i]]) * inv[slots[i]] * scale[si[i]] + (bias.map { $0[bi![i]] } ?? 0)
+            }
+            return [TensorIndex.make(t.shape, y, like: t.dtype), TensorIndex.make(statShape, mean, like: .float32),
+                    TensorIndex.make(statShape, inv, like: .float32)].prefix(outputs).map { $0 }
+        }.plan(c)
+    }
+
+    /// BatchNormalization in inference mode: per channel (axis 1), `scale · (x − mean) / √(var + ε) + B`.
+    static func batchNorm(_ c: NodeContext) throws -> NodeResult {
+        let x = try c.input(0)
+        if c.int("training_mode", default: 0) != 0 || c.node.outputs.filter({ !$0.isEmpty }).count > 1 {
+            throw c.unsupported("training mode")
+        }
+        guard x.shape.count >= 2 else { throw c.invalid("input of rank \(x.shape.count)") }
+        let eps = Double(c.float("epsilon") ?? 1e-5)
+        return try TensorFunction(infer: { _ in [(x.shape, x.dtype)] }) { args in
+            let t = args[0]!
+            let v = TensorIndex.doubles(t)
+            let s = TensorIndex.doubles(args[1]!), b = TensorIndex.doubles(args[2]!)
+            let m = TensorIndex.doubles(args[3]!), va = TensorIndex.doubles(args[4]!)
+            let channels = t.shape[1], inner = t.shape.dropFirst(2).reduce(1, *)
+            var y = [Double](repeating: 0, count: v.count)
+            for i in 0..<v.count {
+                let ch = (i / inner) % channels
+                y[i] = s[ch] * (v[i] - m[ch]) / (va[ch] + eps).squareRoot() + b[ch]
+            }
+            return [TensorIndex.make(t.shape, y, like: t.dtype)]
+        }.plan(c)
+    }
+
+    /// InstanceNormalization: each (sample, channel) normalised over its spatial extent, then scaled.
+    static func instanceNorm(_ c: NodeContext) throws -> NodeResult {
+        let x = try c.input(0)
+        guard x.shape.count >= 3 else { throw c.invalid("input of rank \(x.shape.count)") }
+        let eps = Double(c.float("epsilon") ?? 1e-5)
+        return try TensorFunction(infer: MathOps.same) { args in
+            let t = args[0]!
+            let v = TensorIndex.doubles(t)
+            let s = TensorIndex.doubles(args[1]!), b = TensorIndex.doubles(args[2]!)
+            let channels = t.shape[1], inner = t.shape.dropFirst(2).reduce(1, *)
+            var y = [Double](repeating: 0, count: v.count)
+            for g in 0..<(v.count / Swift.max(inner, 1)) {
+                let base = g * inner, ch = g % channels
+                var mean = 0.0
+                for i in 0..<inner { mean += v[base + i] }
+                mean /= Double(inner)
+                var variance = 0.0
+                for i in 0..<inner { variance += (v[base + i] - mean) * (v[base + i] - mean) }
+                let inv = 1 / (variance / Double(inner) + eps).squareRoot()
+                for i in 0..<inner { y[base + i] = (v[base + i] - mean) * inv * s[ch] + b[ch] }
+            }
+            return [TensorIndex.make(t.shape, y, like: t.dtype)]
+        }.plan(c)
+    }
+
+    /// LRN across channels: `x / (bias + α/size · Σ x²)^β` over channels c − ⌊(size−1)/2⌋ … c + ⌈(size−1)/2⌉.
+    static func lrn(_ c: NodeContext) throws -> NodeResult {
+        let x = try c.input(0)
+        guard x.shape.count >= 3, let size = c.int("size"), size > 0 else { throw c.invalid("needs rank ≥ 3 and a size") }
+        let alpha = Double(c.float("alpha") ?? 1e-4), beta = Double(c.float("beta") ?? 0.75), bias = Double(c.float("bias") ?? 1)
+        let below = (size - 1) / 2, above = size - 1 - below
+        return try TensorFunction(infer: MathOps.same) { args in
+            let t = args[0]!
+            let v = TensorIndex.doubles(t)
+            let channels = t.shape[1], inner = t.shape.dropFirst(2).reduce(1, *)
+            var y = [Double](repeating: 0, count: v.count)
+            for i in 0..<v.count {
+                let ch = (i / inner) % channels, base = i - ch * inner
+                var sum = 0.0
+                for k in Swift.max(0, ch - below)...Swift.min(channels - 1, ch + above) { let q = v[base + k * inner]; sum += q * q }
+                y[i] = v[i] / Foundation.pow(bias + alpha / Double(size) * sum, beta)
+            }
+            return [TensorIndex.make(t.shape, y, like: t.dtype)]
+        }.plan(c)
+    }
+}
