@@ -102,7 +102,7 @@ enum TestCase {
                 var shapes: [String: [Int]] = [:], runtime: [String: Tensor] = [:], planned: [String: Tensor] = [:]
                 for (info, t) in zip(feeds, inputs) {
                     let tensor = try convert(t, what: "input '\(info.name)'")
-                    if tensor.dtype == .float32 {
+                    if tensor.dtype == .float32 && tensor.count > 0 {
                         shapes[info.name] = tensor.shape; runtime[info.name] = tensor
                     } else {
                         planned[info.name] = tensor

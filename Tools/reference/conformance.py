@@ -85,6 +85,9 @@ def describe(path):
         why.append(f"opset {opset}")
     if domains:
         why.append("domain " + ",".join(sorted(domains)))
+    for v in list(model.graph.input) + list(model.graph.output):
+        if not v.type.HasField("tensor_type") or v.type.tensor_type.elem_type not in TYPES:
+            why.append(f"value {v.name} is not a float32/int64/int32/bool tensor")
     outside = [op for op in ops if op not in OPS]
     if outside:
         why.append("ops " + ",".join(outside))

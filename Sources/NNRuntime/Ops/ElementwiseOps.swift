@@ -82,7 +82,9 @@ enum ElementwiseOps {
         let op = PlannedOp(c.op) { _ in
             BinaryKernel(kind, aShape: a.shape, bShape: b.shape, aConstant: a.constant?.floats, bConstant: b.constant?.floats)
         }
-        return .runtime(outputs: [(outShape, .float32)], op: op)
+        // Pow keeps its base's type (an integer base with a float exponent gives integers, truncated).
+        let dtype: DType = kind == .pow && !a.dtype.isFloatingPoint ? a.dtype : .float32
+        return .runtime(outputs: [(outShape, dtype)], op: op)
     }
 
     /// Constant folding of a binary op, for float and integer tensors.

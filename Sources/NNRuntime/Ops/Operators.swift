@@ -14,6 +14,7 @@ enum Operators {
         "Slice": ShapeOps.slice,
         "Concat": ConcatOps.concat,
         "Conv": ConvOps.conv,
+        "ConvTranspose": ConvReferenceOps.convTranspose,
         "MaxPool": PoolOps.pool,
         "AveragePool": PoolOps.pool,
         "GlobalAveragePool": PoolOps.global,

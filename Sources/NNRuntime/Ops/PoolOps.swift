@@ -34,9 +34,10 @@ enum PoolOps {
 
     static func pool(_ c: NodeContext) throws -> NodeResult {
         let x = try c.input(0)
-        if c.op == "MaxPool" && x.shape.count == 4 { return try ConvOps.maxPool(c) }
+        let wantsIndices = c.node.outputs.count > 1 && !c.node.outputs[1].isEmpty
+        if c.op == "MaxPool" && x.shape.count == 4 && !wantsIndices { return try ConvOps.maxPool(c) }
         guard x.shape.count >= 3 else { throw c.invalid("input of rank \(x.shape.count)") }
-        if c.node.outputs.count > 1 && !c.node.outputs[1].isEmpty { throw c.unsupported("the Indices output") }
+        let columnMajor = c.int("storage_order", default: 0) != 0
         let d = x.shape.count - 2
         let spatial = Array(x.shape.dropFirst(2))
         guard let kernel = c.ints("kernel_shape"), kernel.count == d else { throw c.invalid("kernel_shape") }
@@ -48,36 +49,47 @@ enum PoolOps {
         let includePad = c.int("count_include_pad", default: 0) != 0
         let isMax = c.op == "MaxPool"
         let outShape = Array(x.shape.prefix(2)) + out
-        return try TensorFunction(infer: { _ in [(outShape, x.dtype)] }) { args in
+        let outputs: [(shape: [Int], dtype: DType)] = wantsIndices ? [(outShape, x.dtype), (outShape, .int64)] : [(outShape, x.dtype)]
+        return try TensorFunction(infer: { _ in outputs }) { args in
             let v = TensorIndex.doubles(args[0]!)
             let planes = x.shape[0] * x.shape[1], inCount = spatial.reduce(1, *), outCount = out.reduce(1, *)
             let inStrides = Tensor.contiguousStrides(spatial)
+            // Indices count over the whole input; storage_order 1 numbers the spatial axes column-major.
+            let indexStrides = columnMajor ? (0..<d).map { i in spatial.prefix(i).reduce(1, *) } : inStrides
             var result = [Double](repeating: 0, count: planes * outCount)
+            var argmax = [Int64](repeating: 0, count: planes * outCount)
             let windowPositions = kernel.reduce(1, *)
             for p in 0..<planes {
                 for o in 0..<outCount {
                     var rem = o, start = [Int](repeating: 0, count: d)
                     for i in (0..<d).reversed() { start[i] = (rem % out[i]) * strides[i] - before[i]; rem /= out[i] }
-                    var acc = isMax ? -Double.infinity : 0, valid = 0, padded = 0
+                    var acc = isMax ? -Double.infinity : 0, valid = 0, padded = 0, best = 0
                     for w in 0..<windowPositions {
-                        var r = w, offset = 0, inside = true, inPadded = true
+                        var r = w, offset = 0, index = 0, inside = true, inPadded = true
                         for i in (0..<d).reversed() {
                             let pos = start[i] + (r % kernel[i]) * dilations[i]
                             r /= kernel[i]
                             if pos < 0 || pos >= spatial[i] { inside = false }
                             if pos < -before[i] || pos >= spatial[i] + after[i] { inPadded = false }
                             offset += pos * inStrides[i]
+                            index += pos * indexStrides[i]
                         }
                         if inPadded { padded += 1 }
                         guard inside else { continue }
                         valid += 1
                         let q = v[p * inCount + offset]
-                        acc = isMax ? (q.isNaN ? q : Swift.max(acc, q)) : acc + q
+                        if isMax {
+                            if q > acc || q.isNaN { acc = q; best = index }
+                        } else {
+                            acc += q
+                        }
                     }
                     result[p * outCount + o] = isMax ? acc : acc / Double(Swift.max(includePad ? padded : valid, 1))
+                    argmax[p * outCount + o] = Int64(p * inCount + best)
                 }
             }
-            return [TensorIndex.make(outShape, result, like: x.dtype)]
+            let values = TensorIndex.make(outShape, result, like: x.dtype)
+            return wantsIndices ? [values, Tensor(shape: outShape, integers: argmax, dtype: .int64)] : [values]
         }.plan(c)
     }
 

@@ -53,9 +53,6 @@ enum ReduceOps {
                             : x.shape.enumerated().filter { !reduced.contains($0.offset) }.map(\.element)
         let op = c.op
         guard ["ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd"].contains(op) else { throw c.unsupported("no reduction") }
-        if x.shape.reduce(1, *) == 0 && (op == "ReduceMax" || op == "ReduceMin") {
-            throw c.unsupported("reducing an empty tensor")
-        }
         return try TensorFunction(infer: { _ in [(outShape, x.dtype)] }) { args in
             let t = args[0]!
             let v = TensorIndex.doubles(t)
@@ -70,6 +67,12 @@ enum ReduceOps {
                 case "ReduceProd": acc[s] *= v[i]
                 default: acc[s] += v[i]
                 }
+            }
+            // An empty set reduces to the type's lowest (max) or highest (min) value.
+            if !t.dtype.isFloatingPoint && (op == "ReduceMax" || op == "ReduceMin") {
+                let low: Double = t.dtype == .bool || t.dtype.rawValue.hasPrefix("u") ? 0 : t.dtype == .int32 ? Double(Int32.min) : -9.223372036854775808e18
+                let high: Double = t.dtype == .bool ? 1 : t.dtype == .int32 ? Double(Int32.max) : 9.223372036854775807e18
+                acc = acc.map { $0 == -.infinity ? low : $0 == .infinity ? high : $0 }
             }
             if op == "ReduceMean" {
                 let per = Double(v.count / Swift.max(count, 1))
@@ -140,11 +143,10 @@ enum ReduceOps {
     /// BatchNormalization in inference mode: per channel (axis 1), `scale · (x − mean) / √(var + ε) + B`.
     static func batchNorm(_ c: NodeContext) throws -> NodeResult {
         let x = try c.input(0)
-        if c.int("training_mode", default: 0) != 0 || c.node.outputs.filter({ !$0.isEmpty }).count > 1 {
-            throw c.unsupported("training mode")
-        }
         guard x.shape.count >= 2 else { throw c.invalid("input of rank \(x.shape.count)") }
         let eps = Double(c.float("epsilon") ?? 1e-5)
+        if c.int("training_mode", default: 0) != 0 { return try batchNormTraining(c, x, eps: eps) }
+        if c.node.outputs.filter({ !$0.isEmpty }).count > 1 { throw c.unsupported("running statistics outside training mode") }
         return try TensorFunction(infer: { _ in [(x.shape, x.dtype)] }) { args in
             let t = args[0]!
             let v = TensorIndex.doubles(t)
@@ -157,6 +159,35 @@ enum ReduceOps {
                 y[i] = s[ch] * (v[i] - m[ch]) / (va[ch] + eps).squareRoot() + b[ch]
             }
             return [TensorIndex.make(t.shape, y, like: t.dtype)]
+        }.plan(c)
+    }
+
+    /// BatchNormalization in training mode: normalised with the batch's own statistics (population
+    /// variance); the running mean and variance are updated with `momentum`.
+    static func batchNormTraining(_ c: NodeContext, _ x: ValueState, eps: Double) throws -> NodeResult {
+        let momentum = Double(c.float("momentum") ?? 0.9)
+        let channels = x.shape[1]
+        let outputs = c.node.outputs.count
+        return try TensorFunction(infer: { _ in [(x.shape, x.dtype), ([channels], x.dtype), ([channels], x.dtype)].prefix(outputs).map { $0 } }) { args in
+            let t = args[0]!
+            let v = TensorIndex.doubles(t)
+            let s = TensorIndex.doubles(args[1]!), b = TensorIndex.doubles(args[2]!)
+            let runMean = TensorIndex.doubles(args[3]!), runVar = TensorIndex.doubles(args[4]!)
+            let inner = t.shape.dropFirst(2).reduce(1, *), per = Double(v.count / channels)
+            var mean = [Double](repeating: 0, count: channels), variance = mean
+            for i in 0..<v.count { mean[(i / inner) % channels] += v[i] }
+            mean = mean.map { $0 / per }
+            for i in 0..<v.count { let ch = (i / inner) % channels; variance[ch] += (v[i] - mean[ch]) * (v[i] - mean[ch]) }
+            variance = variance.map { $0 / per }
+            var y = [Double](repeating: 0, count: v.count)
+            for i in 0..<v.count {
+                let ch = (i / inner) % channels
+                y[i] = s[ch] * (v[i] - mean[ch]) / (variance[ch] + eps).squareRoot() + b[ch]
+            }
+            let newMean = (0..<channels).map { runMean[$0] * momentum + mean[$0] * (1 - momentum) }
+            let newVar = (0..<channels).map { runVar[$0] * momentum + variance[$0] * (1 - momentum) }
+            return [TensorIndex.make(t.shape, y, like: t.dtype), TensorIndex.make([channels], newMean, like: t.dtype),
+                    TensorIndex.make([channels], newVar, like: t.dtype)].prefix(outputs).map { $0 }
         }.plan(c)
     }
 

@@ -2,7 +2,16 @@ import NNTensor
 
 /// Resize (opset 10 on) and Upsample (before it), over the two innermost axes.
 enum ResizeOps {
+    /// The fast path when it applies, else the general one (``ResizeReferenceOps``).
     static func resize(_ c: NodeContext) throws -> NodeResult {
+        do {
+            return try fastResize(c)
+        } catch RuntimeError.unsupportedOperator(_, _, _, _, let detail) where !(detail ?? "").contains("must be known") {
+            return try ResizeReferenceOps.resize(c)
+        }
+    }
+
+    static func fastResize(_ c: NodeContext) throws -> NodeResult {
         let x = try c.input(0)
         let rank = x.shape.count
         guard rank >= 2 else { throw c.unsupported("inputs of rank \(rank)") }

@@ -45,8 +45,23 @@ public enum Elementwise {
         case .floor: map(x, y, count, { $0.rounded(.down) }, { $0.rounded(.down) })
         case .ceil: map(x, y, count, { $0.rounded(.up) }, { $0.rounded(.up) })
         case .tanh:
-            // tanh(x) = 2·sigmoid(2x) − 1
-            map(x, y, count, { 2 * SIMDMath.sigmoid(2 * $0) - 1 }, { 2 / (1 + Foundation.exp(-2 * $0)) - 1 })
+            // tanh(x) = 2·sigmoid(2x) − 1, which cancels near 0: there (|x| < 0.625) an odd polynomial,
+            // the minimax fit of Cephes' tanhf, keeps the relative error near float's.
+            map(x, y, count, { v in
+                let z = v * v
+                var p = SIMD8<Float>(repeating: -5.70498872745e-3) * z + 2.06390887954e-2
+                p = p * z - 5.37397155531e-2
+                p = p * z + 1.33314422036e-1
+                p = p * z - 3.33332819422e-1
+                let small = p * z * v + v
+                let large = 2 * SIMDMath.sigmoid(2 * v) - 1
+                return large.replacing(with: small, where: z .< 0.390625)
+            }, { v in
+                guard Swift.abs(v) < 0.625 else { return 2 / (1 + Foundation.exp(-2 * v)) - 1 }
+                let z = v * v
+                let p = (((-5.70498872745e-3 * z + 2.06390887954e-2) * z - 5.37397155531e-2) * z + 1.33314422036e-1) * z - 3.33332819422e-1
+                return p * z * v + v
+            })
         case .identity:
             if UnsafePointer(y) != x { y.update(from: x, count: count) }
         }

@@ -12,7 +12,8 @@ public enum CoordinateTransform: String, Sendable {
         switch self {
         case .halfPixel: return (xf + 0.5) / scale - 0.5
         case .pytorchHalfPixel: return outLength > 1 ? (xf + 0.5) / scale - 0.5 : 0
-        case .alignCorners: return outLength == 1 ? 0 : xf * Float(inLength - 1) / Float(outLength - 1)
+        // ONNX divides by the scaled length, not the rounded one (they differ when scales are given).
+        case .alignCorners: return outLength == 1 ? 0 : xf * Float(inLength - 1) / (Float(inLength) * scale - 1)
         case .asymmetric: return xf / scale
         }
     }
