@@ -134,6 +134,10 @@ enum ShapeOps {
 
     static func identity(_ c: NodeContext) throws -> NodeResult {
         let data = try c.input(0)
+        if c.op == "Dropout", c.opset >= 12, c.optionalInput(2) != nil {
+            let training = try c.constantInput(2).integers.first ?? 0
+            if training != 0 { throw c.unsupported("training mode (random by definition)") }
+        }
         let result = reshape(c, data, to: data.shape)
         guard c.op == "Dropout", c.node.outputs.count > 1 else { return result }
         // Dropout's optional mask output: all true at inference.
