@@ -3,30 +3,88 @@ import NNTensor
 
 /// How a model family wants its input prepared and its output turned into a mask.
 ///
-/// The U²-Net family (u2net, u2netp, u2net_human_seg, silueta) follows rembg 2.0.86 exactly: RGB resized
-/// to the network size with Pillow-exact Lanczos, divided by the image's maximum, normalised with
-/// ImageNet's mean and std; output 0 min-max normalised, scaled by 255 and truncated to 8 bits, then
-/// resized back to the photo's size with Lanczos.
+/// - The U²-Net family (u2net, u2netp, u2net_human_seg, silueta) and the IS-Net family (isnet-general-use,
+///   isnet-anime, BRIA's RMBG) follow rembg 2.0.86 exactly: RGB resized to a square with Pillow-exact Lanczos,
+///   divided by the image's maximum, normalised with the family's mean and std; output 0 min-max normalised,
+///   scaled by 255 and truncated to 8 bits, then resized back to the photo's size with Lanczos.
+/// - MODNet follows its own inference code: the shorter side scaled to `size` (when the photo is smaller than
+///   `size` on its longer side or larger on its shorter side), both sides rounded down to multiples of 32,
+///   area interpolation, RGB scaled to [−1, 1]; the matte (already in [0, 1]) is resized back with area
+///   interpolation.
 public struct ModelPreset: Sendable, Equatable {
+    public enum Family: String, Sendable {
+        /// rembg's square preprocessing and min-max finishing (U²-Net, IS-Net, RMBG).
+        case rembg
+        /// MODNet's aspect-preserving preprocessing and direct matte.
+        case modnet
+    }
+
     public var name: String
-    /// Network input size (square), in pixels.
+    public var family: Family
+    /// Network input size in pixels: the square's side (rembg family) or the reference shorter side (MODNet).
     public var size: Int
     public var mean: (Float, Float, Float)
     public var std: (Float, Float, Float)
 
     public static func == (a: ModelPreset, b: ModelPreset) -> Bool {
-        a.name == b.name && a.size == b.size && a.mean == b.mean && a.std == b.std
+        a.name == b.name && a.family == b.family && a.size == b.size && a.mean == b.mean && a.std == b.std
     }
 
     public static let u2netFamily = ["u2net", "u2netp", "u2net_human_seg", "silueta"]
 
     /// The preset for a U²-Net-family model at `size` (320 by default).
     public static func u2net(name: String = "u2netp", size: Int = 320) -> ModelPreset {
-        ModelPreset(name: name, size: size, mean: (0.485, 0.456, 0.406), std: (0.229, 0.224, 0.225))
+        ModelPreset(name: name, family: .rembg, size: size, mean: (0.485, 0.456, 0.406), std: (0.229, 0.224, 0.225))
     }
 
-    /// The network input for `image`: a `1 × 3 × size × size` float32 tensor.
+    /// IS-Net (`isnet-general-use`, `isnet-anime`) as rembg runs it: 1024 × 1024, mean 0.5, std 1.
+    public static func isnet(name: String = "isnet-general-use", size: Int = 1024) -> ModelPreset {
+        ModelPreset(name: name, family: .rembg, size: size, mean: (0.5, 0.5, 0.5), std: (1, 1, 1))
+    }
+
+    /// BRIA's RMBG as rembg 2.0.86 runs it (`bria-rmbg`): 1024 × 1024 with ImageNet's mean and std.
+    public static func bria(name: String = "bria-rmbg", size: Int = 1024) -> ModelPreset {
+        ModelPreset(name: name, family: .rembg, size: size, mean: (0.485, 0.456, 0.406), std: (0.229, 0.224, 0.225))
+    }
+
+    /// MODNet with reference size `size` (512 by default).
+    public static func modnet(name: String = "modnet", size: Int = 512) -> ModelPreset {
+        ModelPreset(name: name, family: .modnet, size: size, mean: (0.5, 0.5, 0.5), std: (0.5, 0.5, 0.5))
+    }
+
+    /// The preset a model file name implies: `modnet…` → MODNet, `isnet…` → IS-Net, `bria…` or `…rmbg…` →
+    /// RMBG, anything else → U²-Net. `size` overrides the family's default.
+    public static func forModel(named stem: String, size: Int? = nil) -> ModelPreset {
+        let s = stem.lowercased()
+        if s.contains("modnet") { return size.map { modnet(name: stem, size: $0) } ?? modnet(name: stem) }
+        if s.hasPrefix("isnet") { return size.map { isnet(name: stem, size: $0) } ?? isnet(name: stem) }
+        if s.hasPrefix("bria") || s.contains("rmbg") { return size.map { bria(name: stem, size: $0) } ?? bria(name: stem) }
+        return u2net(name: stem, size: size ?? 320)
+    }
+
+    /// The network input's height and width for a `width × height` photo.
+    public func inputSize(width: Int, height: Int) -> (height: Int, width: Int) {
+        guard family == .modnet else { return (size, size) }
+        var (h, w) = (height, width)
+        if max(h, w) < size || min(h, w) > size {
+            if w >= h { h = size; w = Int(Double(width) / Double(height) * Double(size)) } else {
+                w = size; h = Int(Double(height) / Double(width) * Double(size))
+            }
+        }
+        return (max(32, h - h % 32), max(32, w - w % 32))
+    }
+
+    /// The network input for `image`: a `1 × 3 × H × W` float32 tensor (`H × W` from ``inputSize(width:height:)``).
     public func prepare(_ image: Image) -> Tensor {
+        if family == .modnet {
+            let (h, w) = inputSize(width: image.width, height: image.height)
+            let resized = AreaResize.resize(image.rgb.map(Float.init), width: image.width, height: image.height, channels: 3,
+                                            outWidth: w, outHeight: h)
+            var values = [Float](repeating: 0, count: 3 * h * w)
+            let means = [mean.0, mean.1, mean.2], stds = [std.0, std.1, std.2]
+            for c in 0..<3 { for i in 0..<h * w { values[c * h * w + i] = (resized[3 * i + c] / 255 - means[c]) / stds[c] } }
+            return Tensor(shape: [1, 3, h, w], values: values)
+        }
         let s = size
         let resized = Resample.lanczos(image.rgb, width: image.width, height: image.height, channels: 3,
                                        outWidth: s, outHeight: s)
@@ -43,10 +101,15 @@ public struct ModelPreset: Sendable, Equatable {
         return Tensor(shape: [1, 3, s, s], values: values)
     }
 
-    /// The 8-bit mask at the photo's size from the network's first output (`1 × 1 × size × size`).
+    /// The 8-bit mask at the photo's size from the network's first output (`1 × 1 × H × W`).
     public func finish(_ output: Tensor, width: Int, height: Int) -> GrayImage {
         let h = output.shape[output.rank - 2], w = output.shape[output.rank - 1]
         let pred = Array(output.floats.prefix(h * w))
+        if family == .modnet {
+            let matte = AreaResize.resize(pred, width: w, height: h, channels: 1, outWidth: width, outHeight: height)
+            return GrayImage(width: width, height: height,
+                             pixels: matte.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) })
+        }
         let lo = pred.min() ?? 0, hi = pred.max() ?? 0
         let range = hi - lo
         var levels = [UInt8](repeating: 0, count: h * w)
@@ -58,5 +121,38 @@ public struct ModelPreset: Sendable, Equatable {
         }
         let resized = Resample.lanczos(levels, width: w, height: h, channels: 1, outWidth: width, outHeight: height)
         return GrayImage(width: width, height: height, pixels: resized)
+    }
+}
+
+/// Area interpolation as PyTorch's `interpolate(mode: "area")` computes it (adaptive average pooling):
+/// output pixel `i` averages input pixels `⌊i·in/out⌋ ..< ⌈(i+1)·in/out⌉`, in both directions.
+public enum AreaResize {
+    public static func resize(_ src: [Float], width: Int, height: Int, channels: Int, outWidth: Int, outHeight: Int) -> [Float] {
+        func spans(_ n: Int, _ m: Int) -> [Range<Int>] {
+            (0..<m).map { i in (i * n / m)..<(((i + 1) * n + m - 1) / m) }
+        }
+        let xs = spans(width, outWidth), ys = spans(height, outHeight)
+        // Columns first, then rows, each an average over its span.
+        var rows = [Float](repeating: 0, count: height * outWidth * channels)
+        for y in 0..<height {
+            for (ox, span) in xs.enumerated() {
+                for c in 0..<channels {
+                    var s: Float = 0
+                    for x in span { s += src[(y * width + x) * channels + c] }
+                    rows[(y * outWidth + ox) * channels + c] = s / Float(span.count)
+                }
+            }
+        }
+        var out = [Float](repeating: 0, count: outHeight * outWidth * channels)
+        for (oy, span) in ys.enumerated() {
+            for ox in 0..<outWidth {
+                for c in 0..<channels {
+                    var s: Float = 0
+                    for y in span { s += rows[(y * outWidth + ox) * channels + c] }
+                    out[(oy * outWidth + ox) * channels + c] = s / Float(span.count)
+                }
+            }
+        }
+        return out
     }
 }

@@ -124,4 +124,6 @@ public struct PlanStatistics: Sendable {
     public var concatsReadInPlace: Int = 0
     /// Resizes removed because the convolution reading them resizes each row as it reads it.
     public var resizesReadInPlace: Int = 0
+    /// BatchNormalizations folded into the convolution before them.
+    public var foldedBatchNorms: Int = 0
 }

@@ -71,7 +71,7 @@ struct Planner {
     }
 
     func plan() throws -> Result {
-        let graph = model.graph
+        let (graph, foldedBatchNorms) = GraphRewrites.foldBatchNorms(model.graph)
         let opset = model.opsetVersion
         var states: [String: ValueState] = [:]
         var parameters = 0
@@ -161,7 +161,7 @@ struct Planner {
             }
         }
         var live = pending.filter { !$0.removed }
-        let removedNodes = graph.nodes.count - live.count  // folded into constants or never needed
+        let removedNodes = model.graph.nodes.count - live.count  // folded into constants or never needed
 
         // Activation fusion: Conv → Relu / Clip becomes one kernel when nothing else reads the Conv's output.
         var consumers: [String: Int] = [:]
@@ -337,12 +337,13 @@ struct Planner {
                                constant: s.constant)
         }
         var histogram: [String: Int] = [:]
-        for n in graph.nodes { histogram[n.opType, default: 0] += 1 }
+        for n in model.graph.nodes { histogram[n.opType, default: 0] += 1 }
         let statistics = PlanStatistics(graphOpCounts: histogram, parameterCount: parameters,
                                         convolutionCount: convolutions, multiplyAdds: multiplyAdds,
                                         foldedNodes: removedNodes,
                                         fusedActivations: fused, elidedConcats: elided, fusedResiduals: residuals,
-                                        concatsReadInPlace: readInPlace, resizesReadInPlace: resizesReadInPlace)
+                                        concatsReadInPlace: readInPlace, resizesReadInPlace: resizesReadInPlace,
+                                        foldedBatchNorms: foldedBatchNorms)
         return Result(inputs: inputs, outputs: outputs, steps: steps, valueFloats: arena.size,
                       scratchFloats: scratch, statistics: statistics)
     }

@@ -33,13 +33,14 @@ public final class BackgroundRemover: @unchecked Sendable {
 
     /// - Parameters:
     ///   - model: a model name (`u2netp`, `u2net`, …, looked up like the command line does) or a path.
-    ///   - size: network input size in pixels (default 320, the size the models were trained at).
+    ///   - size: network input size in pixels; nil takes the model family's (320 for U²-Net, 1024 for IS-Net and
+    ///     RMBG, 512 for MODNet's shorter side). The family comes from the model's file name (``ModelPreset/forModel(named:size:)``).
     ///   - threads: inference threads (default: every core).
-    public init(model: String = "u2netp", size: Int = 320, threads: Int? = nil) throws {
+    public init(model: String = "u2netp", size: Int? = nil, threads: Int? = nil) throws {
         let path = try ModelLocator.locate(model)
         self.model = try InferenceModel(path: path, threads: threads)
         let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        preset = .u2net(name: stem, size: size)
+        preset = .forModel(named: stem, size: size)
     }
 
     /// The 8-bit mask for `image`, at its size.

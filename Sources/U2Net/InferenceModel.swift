@@ -15,7 +15,10 @@ public final class InferenceModel {
     public let threads: Int
     /// Algorithm choices used for every plan.
     public var planOptions = PlanOptions()
-    private var sessions: [[Int]: Session] = [:]
+    /// Planned sessions by input shape, most recent last; at most ``keptSessions`` are kept (aspect-preserving
+    /// models such as MODNet see a new shape with nearly every photo).
+    private var sessions: [(shape: [Int], session: Session)] = []
+    private let keptSessions = 2
     private let lock = NSLock()
 
     /// Loads and decodes the model file; nothing is planned yet.
@@ -31,16 +34,21 @@ public final class InferenceModel {
         (model.graph.feedInputs.first?.shape ?? []).map { if case .fixed(let n) = $0 { return n } else { return nil } }
     }
 
-    /// The session for an input shape, planned on first use and kept.
+    /// The session for an input shape, planned on first use and kept while recently used.
     public func session(inputShape: [Int]) throws -> Session {
         lock.lock(); defer { lock.unlock() }
-        if let s = sessions[inputShape] { return s }
+        if let k = sessions.firstIndex(where: { $0.shape == inputShape }) {
+            let s = sessions.remove(at: k)
+            sessions.append(s)
+            return s.session
+        }
         guard let input = model.graph.feedInputs.first, model.graph.feedInputs.count == 1 else {
             throw RuntimeError.invalidGraph("expected one input, the model has \(model.graph.feedInputs.count)")
         }
         let plan = try Plan(model: model, inputShapes: [input.name: inputShape], threads: threads, options: planOptions)
         let s = Session(plan: plan)
-        sessions[inputShape] = s
+        sessions.append((inputShape, s))
+        if sessions.count > keptSessions { sessions.removeFirst() }
         return s
     }
 

@@ -15,7 +15,8 @@ struct Remove: ParsableCommand {
     @Argument(help: "Photos (PNG, JPEG) or folders; '-' for stdin.") var inputs: [String] = []
     @Option(name: .shortAndLong, help: "Output file (one input) or folder (several).") var output: String?
     @Option(name: .long, help: "Model name or .onnx path.") var model: String = "u2netp"
-    @Option(name: .long, help: "Network input size in pixels.") var size: Int = 320
+    @Option(name: .long, help: "Network input size in pixels (default: 320 for U²-Net, 1024 for IS-Net and RMBG, 512 for MODNet's shorter side).")
+    var size: Int?
     @Option(name: .long, help: "Inference threads (default: every core).") var threads: Int?
     @Flag(name: .long, help: "Write the 8-bit mask as a grey PNG instead of a cutout.") var maskOnly = false
     @Option(name: .long, help: "Flatten onto a colour: white, off-white, light-grey, pale-blue, black or #RRGGBB.")
@@ -32,7 +33,7 @@ struct Remove: ParsableCommand {
 
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("give at least one photo or folder") }
-        if size < 32 || size > 4096 { throw ValidationError("--size must be in 32...4096") }
+        if let size, size < 32 || size > 4096 { throw ValidationError("--size must be in 32...4096") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if !(1...100).contains(quality) { throw ValidationError("--quality must be in 1...100") }
         if !(maxMegapixels > 0) { throw ValidationError("--max-megapixels must be positive") }

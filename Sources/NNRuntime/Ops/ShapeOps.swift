@@ -136,7 +136,8 @@ enum ShapeOps {
         let data = try c.input(0)
         if c.op == "Dropout", c.opset >= 12, c.optionalInput(2) != nil {
             let training = try c.constantInput(2).integers.first ?? 0
-            if training != 0 { throw c.unsupported("training mode (random by definition)") }
+            let ratio = c.optionalInput(1) == nil ? 0.5 : TensorIndex.doubles(try c.constantInput(1)).first ?? 0.5
+            if training != 0 && ratio != 0 { throw c.unsupported("training mode (random by definition)") }
         }
         let result = reshape(c, data, to: data.shape)
         guard c.op == "Dropout", c.node.outputs.count > 1 else { return result }
@@ -145,7 +146,9 @@ enum ShapeOps {
         case .constants(let t):
             return .constants(t + [Tensor(shape: data.shape, integers: .init(repeating: 1, count: data.shape.reduce(1, *)), dtype: .bool)])
         case .runtime:
-            throw c.unsupported("Dropout's mask output")
+            return try TensorFunction(infer: { _ in [(data.shape, data.dtype), (data.shape, .bool)] }) { args in
+                [args[0]!, Tensor(shape: data.shape, integers: .init(repeating: 1, count: data.shape.reduce(1, *)), dtype: .bool)]
+            }.plan(c)
         }
     }
 
