@@ -29,9 +29,12 @@ struct Infer: ParsableCommand {
             guard tensor.dtype.isFloatingPoint else {
                 throw ValidationError("input '\(input)' holds \(tensor.dtype); a float tensor is needed")
             }
-            let expected = try model.inputShape()
-            if tensor.shape.count != expected.count || tensor.shape.prefix(2) != expected.prefix(2) {
-                throw ValidationError("input shape \(tensor.shape) does not fit the model's input \(expected)")
+            // Batch and channels must fit where the model fixes them; height and width may differ.
+            let declared = model.declaredInputShape
+            let fits = declared.isEmpty || (tensor.shape.count == declared.count
+                && zip(tensor.shape.prefix(2), declared.prefix(2)).allSatisfy { $1 == nil || $0 == $1! })
+            if !fits {
+                throw ValidationError("input shape \(tensor.shape) does not fit the model's input \(declared.map { $0.map(String.init) ?? "?" })")
             }
             let outputs = try model.run(tensor)
             if let output { try NPYFile.write(outputs[0], path: output) }

@@ -19,10 +19,11 @@ struct CLI {
 
     /// Runs the binary in the package folder and waits for it.
     @discardableResult
-    func run(_ args: [String]) throws -> Result {
+    func run(_ args: [String], environment: [String: String] = [:]) throws -> Result {
         let p = Process()
         p.executableURL = Self.binary
         p.arguments = args
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         p.currentDirectoryURL = Self.packageRoot
         let out = Pipe(), err = Pipe()
         p.standardOutput = out

@@ -147,6 +147,32 @@ final class RefineCommandTests: XCTestCase {
         XCTAssertLessThan(errors["closed-form"]!, errors["none"]! * 0.8, "\(errors)")
     }
 
+    /// MODNet's preset through the whole pipeline, with the width-reduced random-weight MODNet graph of the
+    /// engine's tests (its matte means nothing; sizes and plumbing are what is checked).
+    func testMODNetPresetEndToEnd() throws {
+        let dir = try temp()
+        let model = dir.appendingPathComponent("modnet.onnx")
+        try FileManager.default.copyItem(at: CLI.packageRoot.appendingPathComponent("Tests/NNRuntimeTests/Fixtures/modnet/model.onnx"), to: model)
+        for name in ["chelsea.png", "astronaut.png"] {
+            let out = dir.appendingPathComponent("\(name).out.png").path
+            let r = try cli.run([Self.photos.appendingPathComponent(name).path, "--model", model.path, "-o", out, "--json"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let photo = try ImageFile.load(path: Self.photos.appendingPathComponent(name).path)
+            let cut = try ImageFile.load(path: out)
+            XCTAssertEqual(cut.width, photo.width)
+            XCTAssertEqual(cut.height, photo.height)
+            XCTAssertNotNil(cut.alpha)
+        }
+        // `--model modnet` finds modnet.onnx in $U2NET_HOME; refinement composes with it.
+        let out = dir.appendingPathComponent("refined.png").path
+        let r = try cli.run([Self.photos.appendingPathComponent("chelsea.png").path, "--model", "modnet", "-o", out,
+                             "--refine", "guided", "--decontaminate", "--mask-only"], environment: ["U2NET_HOME": dir.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let mask = try PNGCodec.readGray(path: out)
+        XCTAssertEqual(mask.width, 451)
+        XCTAssertEqual(mask.height, 300)
+    }
+
     func testRefineRefusesBadInputs() throws {
         let dir = try temp()
         let scene = try syntheticScene(dir)
