@@ -66,7 +66,14 @@ enum ConvOps {
         let winogradPays = g.outChannels >= 8 && g.inChannels >= 8 && g.outWidth >= 40
         let f43 = plain3x3 && (choice == .winograd || (choice == .automatic && winogradPays))
         let f23 = plain3x3 && choice == .winograd2x2
-        let direct = choice != .im2col && Conv2DDirect.supports(g)
+        // Very long patches (thousands of input channels) multiply faster through sgemm.
+        let direct = choice != .im2col && Conv2DDirect.supports(g) && !(choice == .automatic && g.patchSize >= 8192)
+        if choice != .im2col && DepthwiseConv3x3.supports(g) {
+            let op = PlannedOp("Conv", multiplyAdds: g.multiplyAdds, acceptsActivation: true) { epilogue -> Kernel in
+                DepthwiseKernel(DepthwiseConv3x3(geometry: geometry, weights: wv, bias: bias, epilogue: epilogue))
+            }
+            return .runtime(outputs: [([g.batch, g.outChannels, g.outHeight, g.outWidth], .float32)], op: op)
+        }
         let op = PlannedOp("Conv", multiplyAdds: g.multiplyAdds, acceptsActivation: true, acceptsResidual: true,
                            acceptsSegmentedInput: g.batch == 1 && (f43 || f23 || direct)) { epilogue -> Kernel in
             if f43 { return ScratchConvKernel(WinogradF43(geometry: geometry, weights: wv, bias: bias, epilogue: epilogue)) }
@@ -121,6 +128,15 @@ final class ConvKernel: ResidualKernel {
     func run(_ io: KernelIO) {
         conv.run(input: io.input(0), output: io.output(0), scratch: io.scratch, threads: io.threads, residual: residual(io))
     }
+}
+
+/// Depthwise 3 × 3 convolution (``DepthwiseConv3x3``).
+final class DepthwiseKernel: Kernel {
+    let conv: DepthwiseConv3x3
+    init(_ conv: DepthwiseConv3x3) { self.conv = conv }
+    var algorithm: String { "depthwise " + windowDescription(conv.geometry) }
+    func scratchFloats(threads: Int) -> Int { conv.scratchFloats(threads: threads) }
+    func run(_ io: KernelIO) { conv.run(input: io.input(0), output: io.output(0), scratch: io.scratch, threads: io.threads) }
 }
 
 /// Runs any of the scratch-using convolutions (direct, Winograd).

@@ -147,6 +147,22 @@ enum ReduceOps {
         let eps = Double(c.float("epsilon") ?? 1e-5)
         if c.int("training_mode", default: 0) != 0 { return try batchNormTraining(c, x, eps: eps) }
         if c.node.outputs.filter({ !$0.isEmpty }).count > 1 { throw c.unsupported("running statistics outside training mode") }
+        // Known statistics and a float input at run time: an affine map per channel.
+        if x.constant == nil, x.dtype == .float32, (1...4).allSatisfy({ (try? c.constantInput($0)) != nil }) {
+            let s = try c.constantInput(1).floats, b = try c.constantInput(2).floats
+            let m = try c.constantInput(3).floats, v = try c.constantInput(4).floats
+            let channels = x.shape[1]
+            guard [s, b, m, v].allSatisfy({ $0.count == channels }) else { throw c.invalid("statistics for \(channels) channels") }
+            var scale = [Float](repeating: 0, count: channels), shift = scale
+            for k in 0..<channels {
+                let a = Double(s[k]) / (Double(v[k]) + eps).squareRoot()
+                scale[k] = Float(a)
+                shift[k] = Float(Double(b[k]) - Double(m[k]) * a)
+            }
+            let planes = x.shape[0] * channels, size = x.shape.dropFirst(2).reduce(1, *)
+            return .runtime(outputs: [(x.shape, .float32)],
+                            op: PlannedOp(c.op) { _ in ChannelNormKernel(planes: planes, size: size, channels: channels, scale: scale, shift: shift, epsilon: nil) })
+        }
         return try TensorFunction(infer: { _ in [(x.shape, x.dtype)] }) { args in
             let t = args[0]!
             let v = TensorIndex.doubles(t)
@@ -196,6 +212,12 @@ enum ReduceOps {
         let x = try c.input(0)
         guard x.shape.count >= 3 else { throw c.invalid("input of rank \(x.shape.count)") }
         let eps = Double(c.float("epsilon") ?? 1e-5)
+        if x.constant == nil, x.dtype == .float32, let s = try? c.constantInput(1).floats, let b = try? c.constantInput(2).floats,
+           s.count == x.shape[1], b.count == x.shape[1] {
+            let planes = x.shape[0] * x.shape[1], size = x.shape.dropFirst(2).reduce(1, *), channels = x.shape[1]
+            return .runtime(outputs: [(x.shape, .float32)],
+                            op: PlannedOp(c.op) { _ in ChannelNormKernel(planes: planes, size: size, channels: channels, scale: s, shift: b, epsilon: Float(eps)) })
+        }
         return try TensorFunction(infer: MathOps.same) { args in
             let t = args[0]!
             let v = TensorIndex.doubles(t)
@@ -235,5 +257,30 @@ enum ReduceOps {
             }
             return [TensorIndex.make(t.shape, y, like: t.dtype)]
         }.plan(c)
+    }
+}
+
+/// BatchNormalization (inference) or InstanceNormalization on NCHW float planes (``ChannelNorm``).
+final class ChannelNormKernel: Kernel {
+    let planes: Int, size: Int, channels: Int
+    let scale: [Float], shift: [Float]
+    /// nil: the affine map alone (BatchNormalization); else instance normalisation with this ε.
+    let epsilon: Float?
+
+    init(planes: Int, size: Int, channels: Int, scale: [Float], shift: [Float], epsilon: Float?) {
+        self.planes = planes; self.size = size; self.channels = channels
+        self.scale = scale; self.shift = shift; self.epsilon = epsilon
+    }
+
+    func run(_ io: KernelIO) {
+        scale.withUnsafeBufferPointer { s in shift.withUnsafeBufferPointer { b in
+            if let epsilon {
+                ChannelNorm.instance(io.input(0), io.output(0), planes: planes, size: size, channels: channels,
+                                     scale: s.baseAddress!, shift: b.baseAddress!, epsilon: epsilon, threads: io.threads)
+            } else {
+                ChannelNorm.affine(io.input(0), io.output(0), planes: planes, size: size, channels: channels,
+                                   scale: s.baseAddress!, shift: b.baseAddress!, threads: io.threads)
+            }
+        }}
     }
 }

@@ -226,8 +226,25 @@ enum ShapeOps {
             }
         }
         try requireFloat(c, data)
-        let src = sourceIndices()
-        return .runtime(outputs: [(outShape, data.dtype)], op: PlannedOp("Slice") { _ in IndexCopyKernel(sources: src) })
+        // Copy whole rows: trailing dimensions taken in full, plus the innermost sliced one when its step is 1,
+        // form contiguous runs (a channel slice of NCHW is a single run).
+        var p = r - 1
+        while p >= 0 && begin[p] == 0 && step[p] == 1 && outShape[p] == data.shape[p] { p -= 1 }
+        let q = p >= 0 && step[p] == 1 ? p : p + 1
+        let rowLength = outShape[max(q, 0)...].reduce(1, *)
+        var rowStarts: [Int] = []
+        let rows = outShape[..<max(q, 0)].reduce(1, *)
+        rowStarts.reserveCapacity(rows)
+        var idx = [Int](repeating: 0, count: max(q, 0))
+        for _ in 0..<(rowLength == 0 ? 0 : rows) {
+            var off = q >= 0 && q == p ? begin[p] * inStrides[p] : 0
+            for d in 0..<max(q, 0) { off += (begin[d] + idx[d] * step[d]) * inStrides[d] }
+            rowStarts.append(off)
+            var d = q - 1
+            while d >= 0 { idx[d] += 1; if idx[d] < outShape[d] { break }; idx[d] = 0; d -= 1 }
+        }
+        return .runtime(outputs: [(outShape, data.dtype)],
+                        op: PlannedOp("Slice") { _ in RowCopyKernel(rowStarts: rowStarts, rowLength: rowLength) })
     }
 
     static func clampInt(_ v: Int64) -> Int { Int(max(min(v, Int64(Int32.max)), Int64(Int32.min))) }
@@ -270,6 +287,20 @@ final class GatherKernel: Kernel {
                 dst.update(from: src + (o * axisLength + k) * inner, count: inner)
                 dst += inner
             }
+        }
+    }
+}
+
+/// Copies runs of `rowLength` elements from precomputed source offsets (run-time Slice).
+final class RowCopyKernel: Kernel {
+    let rowStarts: [Int], rowLength: Int
+    init(rowStarts: [Int], rowLength: Int) { self.rowStarts = rowStarts; self.rowLength = rowLength }
+    func run(_ io: KernelIO) {
+        let src = io.input(0)
+        var dst = io.output(0)
+        for start in rowStarts {
+            dst.update(from: src + start, count: rowLength)
+            dst += rowLength
         }
     }
 }

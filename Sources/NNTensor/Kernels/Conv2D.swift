@@ -89,7 +89,7 @@ extension ScratchConvolution {
 public final class Conv2DIm2col: @unchecked Sendable {
     public let geometry: Conv2DGeometry
     public let epilogue: ConvEpilogue
-    /// Largest im2col tile per thread, in floats (1 MiB).
+    /// Largest im2col tile per thread, in floats (1 MiB), unless 256 columns of a long patch need more.
     public static let maxScratchFloats = 1 << 18
 
     private let weights: UnsafeMutablePointer<Float>  // [outChannels][patchSize]
@@ -110,7 +110,9 @@ public final class Conv2DIm2col: @unchecked Sendable {
         bias = .allocate(capacity: g.outChannels)
         if let b { bias.initialize(from: b, count: g.outChannels) } else { bias.initialize(repeating: 0, count: g.outChannels) }
         let pixels = g.outHeight * g.outWidth
-        var cols = max(Self.maxScratchFloats / max(g.patchSize, 1), 64)
+        // At least 256 columns: with long patches (thousands of input channels) narrower tiles would stream
+        // the whole weight matrix once per 64 pixels.
+        var cols = max(Self.maxScratchFloats / max(g.patchSize, 1), 256)
         cols = cols / 16 * 16
         tileColumns = max(1, min(pixels, cols))
     }
