@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Copies the in-scope ONNX node test cases (see Tools/conformance.sh) of at most 16 KB each into
-# Tests/EndToEndTests/Fixtures/onnx-node, where `swift test` runs them through `u2net-run check`.
+# Tests/EndToEndTests/Fixtures/onnx-node, and writes the opset-variant cases (Tools/reference/make_opset_fixtures.py,
+# expected values from ONNX's reference evaluator or, where it lacks an op's old form, the specification's
+# formula, cross-checked with ONNX Runtime) into Tests/EndToEndTests/Fixtures/onnx-opsets; `swift test` runs both
+# through `u2net-run check`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=Tools/.venv
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --disable-pip-version-check onnx==1.23.2 onnxruntime==1.32.0 numpy
+"$venv/bin/python" Tools/reference/make_opset_fixtures.py Tests/EndToEndTests/Fixtures/onnx-opsets
 exec "$venv/bin/python" - <<'PY'
 import os, shutil, sys
 sys.path.insert(0, "Tools/reference")

@@ -16,6 +16,18 @@ final class CheckCommandTests: XCTestCase {
         XCTAssertEqual(numbers[0], numbers[1], "every case passes: \(summary)")
     }
 
+    /// Ops whose form changed across opsets, each form at its opset (Tools/reference/make_opset_fixtures.py).
+    func testOpsetVariantsPass() throws {
+        let dir = CLI.packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/onnx-opsets")
+        let r = try cli.run(["check", dir.path])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.contains("38 cases: 38 passed"), r.stdout)
+        for form in ["clip_attributes_opset7", "slice_attributes_opset7", "reducemax_axes_input_opset18",
+                     "split_num_outputs_opset18", "pad_axes_opset18", "upsample_attribute_opset7", "softmax_coerced_opset11"] {
+            XCTAssertTrue(r.stdout.contains("\(form): pass"), form)
+        }
+    }
+
     func testMismatchesAndRefusalsAreReported() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("check-\(UUID())")
         addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
