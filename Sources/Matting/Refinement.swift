@@ -57,6 +57,7 @@ extension MatteRefiner {
     /// feather, then foreground estimation on the final matte.
     public static func refine(image: Image, matte: GrayImage, refinement r: Refinement) -> RefinedMatte {
         precondition(image.width == matte.width && image.height == matte.height, "refine: sizes differ")
+        if r.isIdentity { return RefinedMatte(matte: matte, foreground: nil, timings: [:], solver: nil) }
         var timings: [String: Double] = [:]
         func timed<T>(_ key: String, _ body: () -> T) -> T {
             let t0 = DispatchTime.now().uptimeNanoseconds

@@ -65,8 +65,7 @@ struct Planner {
         kernel.run(KernelIO(arena: arena, inputs: offsets, outputs: outOffsets, scratch: scratch, threads: 1))
         return zip(outputs, outOffsets).map { o, offset in
             let values = Array(UnsafeBufferPointer(start: arena + offset, count: o.shape.reduce(1, *)))
-            return o.dtype.isFloatingPoint ? Tensor(shape: o.shape, values: values, dtype: o.dtype)
-                                           : Tensor(shape: o.shape, integers: values.map { Int64($0) }, dtype: o.dtype)
+            return Tensor(arena: values, shape: o.shape, dtype: o.dtype)
         }
     }
 

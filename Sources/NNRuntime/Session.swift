@@ -69,10 +69,8 @@ public final class Session {
     private func read(_ output: Plan.Output) -> Tensor {
         if let c = output.constant { return c }
         let n = output.shape.reduce(1, *)
-        let values = Array(UnsafeBufferPointer(start: arena + output.offset!, count: n))
-        if output.dtype.isFloatingPoint { return Tensor(shape: output.shape, values: values, dtype: output.dtype) }
-        // Integer and boolean results live in the float arena as exact small integers.
-        return Tensor(shape: output.shape, integers: values.map { Int64($0) }, dtype: output.dtype)
+        return Tensor(arena: Array(UnsafeBufferPointer(start: arena + output.offset!, count: n)), shape: output.shape,
+                      dtype: output.dtype)
     }
 
     /// Per-step descriptions, aligned with ``execute(timings:)``'s timing slots.

@@ -96,14 +96,11 @@ public final class BackgroundRemover: @unchecked Sendable {
     /// let result = try remover.remove(photo, refinement: refinement)
     /// ```
     public func remove(_ image: Image, refinement: Refinement = Refinement()) throws -> Result {
-        var (mask, timings) = try maskWithTimings(for: image)
-        var foreground: Image?
-        if !refinement.isIdentity {
-            let refined = MatteRefiner.refine(image: image, matte: mask, refinement: refinement)
-            mask = refined.matte
-            foreground = refined.foreground
-            timings.merge(refined.timings) { $1 }
-        }
+        let (raw, networkTimings) = try maskWithTimings(for: image)
+        var timings = networkTimings
+        let refined = MatteRefiner.refine(image: image, matte: raw, refinement: refinement)
+        let mask = refined.matte, foreground = refined.foreground
+        timings.merge(refined.timings) { $1 }
         let t0 = DispatchTime.now().uptimeNanoseconds
         let cutout = Composite.cutout(image, mask: mask, foreground: foreground)
         timings["composite"] = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6

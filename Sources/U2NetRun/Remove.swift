@@ -167,14 +167,10 @@ struct Remove: ParsableCommand {
                             defer { stages[key] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 }
                             return try body()
                         }
-                        var mask = timed("finish") { remover.finish(output, width: image.width, height: image.height) }
-                        var foreground: Image?
-                        if !refinement.isIdentity {
-                            let refined = MatteRefiner.refine(image: image, matte: mask, refinement: refinement)
-                            mask = refined.matte
-                            foreground = refined.foreground
-                            stages.merge(refined.timings) { $1 }
-                        }
+                        let raw = timed("finish") { remover.finish(output, width: image.width, height: image.height) }
+                        let refined = MatteRefiner.refine(image: image, matte: raw, refinement: refinement)
+                        let mask = refined.matte, foreground = refined.foreground
+                        stages.merge(refined.timings) { $1 }
                         let cutout = timed("composite") {
                             maskOnly || flattens ? nil : Composite.cutout(image, mask: mask, foreground: foreground)
                         }

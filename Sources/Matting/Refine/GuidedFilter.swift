@@ -75,10 +75,9 @@ extension MatteRefiner {
         func mean(_ x: [Float]) -> [Float] { BoxFilter.mean(x, width: w, height: h, radius: r, threads: threads) }
         func plane(_ c: Int) -> ArraySlice<Float> { guide[c * n..<(c + 1) * n] }
         func product(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> [Float] { zip(a, b).map { $0 * $1 } }
-        let pArray = Array(p)
         let meanI = (0..<3).map { mean(Array(plane($0))) }
-        let meanP = mean(pArray)
-        let meanIp = (0..<3).map { mean(product(plane($0), pArray[...])) }
+        let meanP = mean(p)
+        let meanIp = (0..<3).map { mean(product(plane($0), p[...])) }
         // Second moments of the guide: rr, rg, rb, gg, gb, bb.
         let pairs = [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
         let meanII = pairs.map { mean(product(plane($0.0), plane($0.1))) }

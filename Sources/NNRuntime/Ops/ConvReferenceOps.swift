@@ -3,21 +3,26 @@ import NNTensor
 /// Convolutions the fast 2-D kernels do not take — 1-D and 3-D Conv, Conv whose weights arrive at run time,
 /// and ConvTranspose of any rank — as direct loops in double precision.
 enum ConvReferenceOps {
-    struct Window {
-        var spatial: [Int], kernel: [Int], strides: [Int], dilations: [Int], before: [Int], out: [Int]
-    }
-
-    /// Conv of any spatial rank.
-    static func conv(_ c: NodeContext) throws -> NodeResult {
-        let x = try c.input(0), w = try c.input(1)
+    /// The window attributes both ops share, checked against the weight's shape.
+    static func window(_ c: NodeContext, _ x: ValueState, _ w: ValueState) throws
+        -> (d: Int, groups: Int, kernel: [Int], strides: [Int], dilations: [Int]) {
         let d = x.shape.count - 2
         guard d >= 1, w.shape.count == d + 2 else { throw c.invalid("input \(x.shape), weight \(w.shape)") }
         let groups = c.int("group", default: 1)
         let kernel = c.ints("kernel_shape") ?? Array(w.shape.dropFirst(2))
         let strides = c.ints("strides") ?? [Int](repeating: 1, count: d)
         let dilations = c.ints("dilations") ?? [Int](repeating: 1, count: d)
-        guard kernel == Array(w.shape.dropFirst(2)), strides.count == d, dilations.count == d, groups > 0,
-              x.shape[1] == w.shape[1] * groups, w.shape[0] % groups == 0 else {
+        guard kernel == Array(w.shape.dropFirst(2)), strides.count == d, dilations.count == d, groups > 0 else {
+            throw c.invalid("kernel_shape \(kernel), strides \(strides), dilations \(dilations) for weight \(w.shape)")
+        }
+        return (d, groups, kernel, strides, dilations)
+    }
+
+    /// Conv of any spatial rank.
+    static func conv(_ c: NodeContext) throws -> NodeResult {
+        let x = try c.input(0), w = try c.input(1)
+        let (d, groups, kernel, strides, dilations) = try window(c, x, w)
+        guard x.shape[1] == w.shape[1] * groups, w.shape[0] % groups == 0 else {
             throw c.invalid("input \(x.shape), weight \(w.shape), group \(groups)")
         }
         let spatial = Array(x.shape.dropFirst(2))
@@ -65,15 +70,9 @@ enum ConvReferenceOps {
     /// ConvTranspose of any spatial rank: strides, dilations, pads, output_padding, output_shape, auto_pad, group.
     static func convTranspose(_ c: NodeContext) throws -> NodeResult {
         let x = try c.input(0), w = try c.input(1)
-        let d = x.shape.count - 2
-        guard d >= 1, w.shape.count == d + 2 else { throw c.invalid("input \(x.shape), weight \(w.shape)") }
-        let groups = c.int("group", default: 1)
-        let kernel = c.ints("kernel_shape") ?? Array(w.shape.dropFirst(2))
-        let strides = c.ints("strides") ?? [Int](repeating: 1, count: d)
-        let dilations = c.ints("dilations") ?? [Int](repeating: 1, count: d)
+        let (d, groups, kernel, strides, dilations) = try window(c, x, w)
         let outputPadding = c.ints("output_padding") ?? [Int](repeating: 0, count: d)
-        guard kernel == Array(w.shape.dropFirst(2)), strides.count == d, dilations.count == d, outputPadding.count == d,
-              groups > 0, x.shape[1] == w.shape[0], w.shape[0] % groups == 0 else {
+        guard outputPadding.count == d, x.shape[1] == w.shape[0], w.shape[0] % groups == 0 else {
             throw c.invalid("input \(x.shape), weight \(w.shape), group \(groups)")
         }
         let spatial = Array(x.shape.dropFirst(2))

@@ -6,24 +6,8 @@ enum ReduceOps {
     /// For each element of `shape`, the index of its slot when the `reduced` axes collapse.
     static func slots(_ shape: [Int], reduced: Set<Int>) -> (slots: [Int], count: Int) {
         let outShape = shape.enumerated().map { reduced.contains($0.offset) ? 1 : $0.element }
-        let outStrides = Tensor.contiguousStrides(outShape)
-        let n = shape.reduce(1, *)
-        var slots = [Int](repeating: 0, count: n)
-        var counter = [Int](repeating: 0, count: shape.count)
-        var offset = 0
-        for i in 0..<n {
-            slots[i] = offset
-            var d = shape.count - 1
-            while d >= 0 {
-                counter[d] += 1
-                if !reduced.contains(d) { offset += outStrides[d] }
-                if counter[d] < shape[d] { break }
-                if !reduced.contains(d) { offset -= outStrides[d] * counter[d] }
-                counter[d] = 0
-                d -= 1
-            }
-        }
-        return (slots, outShape.reduce(1, *))
+        let strides = Tensor.contiguousStrides(outShape).enumerated().map { reduced.contains($0.offset) ? 0 : $0.element }
+        return (TensorIndex.offsets(shape, strides: strides), outShape.reduce(1, *))
     }
 
     /// ReduceSum / ReduceMean / ReduceMax / ReduceMin / ReduceProd: axes as an attribute or (ReduceSum from

@@ -39,7 +39,7 @@ enum ResizeReferenceOps {
         } else {
             throw c.invalid("neither scales nor sizes given")
         }
-        let mode = c.op == "Upsample" ? (c.string("mode") ?? "nearest") : (c.string("mode") ?? "nearest")
+        let mode = c.string("mode") ?? "nearest"
         let transform = (c.op == "Upsample" || c.opset < 11) ? "asymmetric" : (c.string("coordinate_transformation_mode") ?? "half_pixel")
         let nearestMode = c.opset < 11 ? "round_prefer_ceil" : (c.string("nearest_mode") ?? "round_prefer_floor")
         let cubicA = Double(c.float("cubic_coeff_a") ?? -0.75)

@@ -47,8 +47,7 @@ final class TensorFunctionKernel: Kernel {
             if let c = s.constant { args.append(c); continue }
             let n = s.shape.reduce(1, *)
             let values = Array(UnsafeBufferPointer(start: io.input(i), count: n))
-            args.append(s.dtype.isFloatingPoint ? Tensor(shape: s.shape, values: values, dtype: s.dtype)
-                                                : Tensor(shape: s.shape, integers: values.map { Int64($0) }, dtype: s.dtype))
+            args.append(Tensor(arena: values, shape: s.shape, dtype: s.dtype))
         }
         let results = evaluate(args)
         for (k, r) in results.enumerated() where k < io.outputs.count && io.outputs[k] >= 0 {
@@ -70,26 +69,31 @@ enum TensorIndex {
         return r >= 0 && r < rank ? r : (rank == 0 && (a == 0 || a == -1) ? 0 : nil)
     }
 
-    /// For each output element, the input element it reads under broadcasting.
-    static func broadcastIndices(_ shape: [Int], to out: [Int]) -> [Int] {
-        let strides = Elementwise.broadcastStrides(shape, to: out)
-        let n = out.reduce(1, *)
+    /// For each element of `shape` (row-major), the offset `Σ coordinate[d] · strides[d]`: with broadcast strides
+    /// the source element under broadcasting, with zero strides on some axes the slot they collapse into.
+    static func offsets(_ shape: [Int], strides: [Int]) -> [Int] {
+        let n = shape.reduce(1, *)
         var idx = [Int](repeating: 0, count: n)
-        var counter = [Int](repeating: 0, count: out.count)
+        var counter = [Int](repeating: 0, count: shape.count)
         var offset = 0
         for i in 0..<n {
             idx[i] = offset
-            var d = out.count - 1
+            var d = shape.count - 1
             while d >= 0 {
                 counter[d] += 1
                 offset += strides[d]
-                if counter[d] < out[d] { break }
+                if counter[d] < shape[d] { break }
                 offset -= strides[d] * counter[d]
                 counter[d] = 0
                 d -= 1
             }
         }
         return idx
+    }
+
+    /// For each output element, the input element it reads under broadcasting.
+    static func broadcastIndices(_ shape: [Int], to out: [Int]) -> [Int] {
+        offsets(out, strides: Elementwise.broadcastStrides(shape, to: out))
     }
 
     /// A tensor of the same type as `like` from doubles (rounded toward zero for integer types).
