@@ -34,7 +34,7 @@ extension Kernel {
 /// residual Add the planner folds into a convolution.
 protocol ResidualKernel: Kernel {
     /// Index in ``KernelIO/inputs`` of the residual, or nil for none.
-    var residualSlot: Int? { get set }
+    var residualSlot: Int? { get }
 }
 
 extension ResidualKernel {

@@ -98,47 +98,6 @@ enum NodeResult {
     case runtime(outputs: [(shape: [Int], dtype: DType)], op: PlannedOp)
 }
 
-/// A node that will run, before memory is assigned: it can still absorb a following activation.
-final class PlannedOp {
-    let opType: String
-    /// Multiply-adds per run, for statistics.
-    let multiplyAdds: Int
-    /// Whether a following Relu / Clip may be folded into this op's output.
-    let acceptsActivation: Bool
-    var epilogue: ConvEpilogue = .none
-    /// For an activation node: the epilogue that performs it inside its producer.
-    var asEpilogue: ConvEpilogue?
-    /// Whether a following Add of a same-shaped tensor may be folded into this op's output.
-    let acceptsResidual: Bool
-    /// The input slot (in the step's input list) of a fused residual.
-    var residualSlot: Int?
-    /// Whether input 0 may be given as the separate inputs of a channel Concat (batch 1).
-    let acceptsSegmentedInput: Bool
-    /// When input 0 is read from the inputs of a removed Concat and/or through a removed Resize: each
-    /// segment's channels and resize (step slots 0…).
-    var inputSegments: [(channels: Int, resize: ResizeTaps?)]?
-    /// For a Resize: its taps, when a convolution may read its output row by row instead.
-    var resizeTaps: ResizeTaps?
-    private let make: (ConvEpilogue) -> Kernel
-
-    init(_ opType: String, multiplyAdds: Int = 0, acceptsActivation: Bool = false, acceptsResidual: Bool = false,
-         acceptsSegmentedInput: Bool = false, make: @escaping (ConvEpilogue) -> Kernel) {
-        self.acceptsSegmentedInput = acceptsSegmentedInput
-        self.opType = opType
-        self.multiplyAdds = multiplyAdds
-        self.acceptsActivation = acceptsActivation
-        self.acceptsResidual = acceptsResidual
-        self.make = make
-    }
-
-    func build() -> Kernel {
-        let kernel = make(epilogue)
-        if let slot = residualSlot { (kernel as! ResidualKernel).residualSlot = slot }
-        if let segments = inputSegments { (kernel as! ScratchConvKernel).segments = segments }
-        return kernel
-    }
-}
-
 extension DType {
     public init(onnx: TensorDataType) {
         switch onnx {

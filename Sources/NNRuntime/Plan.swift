@@ -23,20 +23,21 @@ public final class Plan: @unchecked Sendable {
     }
 
     /// One kernel call.
-    struct Step {
-        let name: String
-        let opType: String
-        let kernel: Kernel
-        let inputs: [Int]
-        let outputs: [Int]
-        let multiplyAdds: Int
+    package struct Step {
+        package let name: String
+        package let opType: String
+        package let kernel: Kernel
+        /// Arena offsets of the step's inputs (-1: a constant or omitted input) and outputs, in floats.
+        package let inputs: [Int]
+        package let outputs: [Int]
+        package let multiplyAdds: Int
         /// Shape of the first output.
-        let outputShape: [Int]
+        package let outputShape: [Int]
     }
 
     public let inputs: [Input]
     public let outputs: [Output]
-    let steps: [Step]
+    package let steps: [Step]
     /// Floats of the value region plus the scratch region.
     public let arenaFloats: Int
     let scratchOffset: Int
@@ -76,6 +77,17 @@ public final class Plan: @unchecked Sendable {
     public var stepCount: Int { steps.count }
     /// Op type of each kernel call, in order (a fused Conv+Relu counts as Conv).
     public var stepOpTypes: [String] { steps.map(\.opType) }
+
+    /// One line per step — name, op, algorithm, input and output arena offsets — then the arena's layout:
+    /// two plans with the same description run the same kernels on the same memory.
+    package var layoutDescription: String {
+        var lines = steps.map { s in
+            "\(s.name) \(s.opType) [\(s.kernel.algorithm)] in \(s.inputs) out \(s.outputs) shape \(s.outputShape)"
+        }
+        lines.append("inputs \(inputs.map { "\($0.name)@\($0.offset)" }) outputs \(outputs.map { "\($0.name)@\($0.offset ?? -1)" })")
+        lines.append("values \(scratchOffset) floats, scratch \(arenaFloats - scratchOffset) floats")
+        return lines.joined(separator: "\n") + "\n"
+    }
 }
 
 /// Choices a caller can make about how a graph is planned.

@@ -32,7 +32,7 @@ enum ConcatOps {
         // Constant parts are copied in from the kernel's own storage.
         let constants = c.inputs.map { $0?.constant?.floats }
         let present = c.inputs.map { $0 != nil }
-        let op = PlannedOp("Concat") { _ in ConcatKernel(blocks: blocks, outer: outer, constants: constants, present: present) }
+        let op = PlannedOp("Concat") { ConcatKernel(blocks: blocks, outer: outer, constants: constants, present: present) }
         return .runtime(outputs: [(outShape, .float32)], op: op)
     }
 }

@@ -68,20 +68,31 @@ enum ConvOps {
         let f23 = plain3x3 && choice == .winograd2x2
         // Very long patches (thousands of input channels) multiply faster through sgemm.
         let direct = choice != .im2col && Conv2DDirect.supports(g) && !(choice == .automatic && g.patchSize >= 8192)
+        let outputs: [(shape: [Int], dtype: DType)] = [([g.batch, g.outChannels, g.outHeight, g.outWidth], .float32)]
         if choice != .im2col && DepthwiseConv3x3.supports(g) {
-            let op = PlannedOp("Conv", multiplyAdds: g.multiplyAdds, acceptsActivation: true) { epilogue -> Kernel in
-                DepthwiseKernel(DepthwiseConv3x3(geometry: geometry, weights: wv, bias: bias, epilogue: epilogue))
+            let op = ConvolutionOp(multiplyAdds: g.multiplyAdds) { fusion -> Kernel in
+                DepthwiseKernel(DepthwiseConv3x3(geometry: geometry, weights: wv, bias: bias, epilogue: fusion.epilogue))
             }
-            return .runtime(outputs: [([g.batch, g.outChannels, g.outHeight, g.outWidth], .float32)], op: op)
+            return .runtime(outputs: outputs, op: op)
         }
-        let op = PlannedOp("Conv", multiplyAdds: g.multiplyAdds, acceptsActivation: true, acceptsResidual: true,
-                           acceptsSegmentedInput: g.batch == 1 && (f43 || f23 || direct)) { epilogue -> Kernel in
-            if f43 { return ScratchConvKernel(WinogradF43(geometry: geometry, weights: wv, bias: bias, epilogue: epilogue)) }
-            if f23 { return ScratchConvKernel(WinogradF23(geometry: geometry, weights: wv, bias: bias, epilogue: epilogue)) }
-            if direct { return ScratchConvKernel(Conv2DDirect(geometry: geometry, weights: wv, bias: bias, epilogue: epilogue)) }
-            return ConvKernel(Conv2DIm2col(geometry: geometry, weights: wv, bias: bias, epilogue: epilogue))
+        guard f43 || f23 || direct else {
+            let op = ResidualConvolutionOp(multiplyAdds: g.multiplyAdds) { fusion -> Kernel in
+                ConvKernel(Conv2DIm2col(geometry: geometry, weights: wv, bias: bias, epilogue: fusion.epilogue),
+                           residualSlot: fusion.residualSlot)
+            }
+            return .runtime(outputs: outputs, op: op)
         }
-        return .runtime(outputs: [([g.batch, g.outChannels, g.outHeight, g.outWidth], .float32)], op: op)
+        let build = { (fusion: ConvolutionFusion) -> Kernel in
+            let conv: any ScratchConvolution
+            if f43 { conv = WinogradF43(geometry: geometry, weights: wv, bias: bias, epilogue: fusion.epilogue) }
+            else if f23 { conv = WinogradF23(geometry: geometry, weights: wv, bias: bias, epilogue: fusion.epilogue) }
+            else { conv = Conv2DDirect(geometry: geometry, weights: wv, bias: bias, epilogue: fusion.epilogue) }
+            return ScratchConvKernel(conv, residualSlot: fusion.residualSlot, segments: fusion.inputSegments)
+        }
+        // Segments are channel planes of one image: batch 1 only.
+        let op = g.batch == 1 ? BandedConvolutionOp(multiplyAdds: g.multiplyAdds, build: build)
+            : ResidualConvolutionOp(multiplyAdds: g.multiplyAdds, build: build)
+        return .runtime(outputs: outputs, op: op)
     }
 
     static func maxPool(_ c: NodeContext) throws -> NodeResult {
@@ -106,7 +117,7 @@ enum ConvOps {
         guard g.outHeight > 0, g.outWidth > 0 else { throw c.invalid("output would be empty for input \(x.shape)") }
         let geometry = g
         return .runtime(outputs: [([x.shape[0], x.shape[1], g.outHeight, g.outWidth], .float32)],
-                        op: PlannedOp("MaxPool") { _ in MaxPoolKernel(geometry) })
+                        op: PlannedOp("MaxPool") { MaxPoolKernel(geometry) })
     }
 }
 
@@ -121,8 +132,11 @@ func windowDescription(_ g: Conv2DGeometry) -> String {
 
 final class ConvKernel: ResidualKernel {
     let conv: Conv2DIm2col
-    var residualSlot: Int?
-    init(_ conv: Conv2DIm2col) { self.conv = conv }
+    let residualSlot: Int?
+    init(_ conv: Conv2DIm2col, residualSlot: Int?) {
+        self.conv = conv
+        self.residualSlot = residualSlot
+    }
     var algorithm: String { "im2col " + windowDescription(conv.geometry) }
     func scratchFloats(threads: Int) -> Int { conv.scratchFloatsPerThread * threads }
     func run(_ io: KernelIO) {
@@ -142,11 +156,15 @@ final class DepthwiseKernel: Kernel {
 /// Runs any of the scratch-using convolutions (direct, Winograd).
 final class ScratchConvKernel: ResidualKernel {
     let conv: any ScratchConvolution
-    var residualSlot: Int?
+    let residualSlot: Int?
     /// Each input segment's channels and resize (step inputs 0…) when the input is a Concat read in
     /// place or a Resize read row by row.
-    var segments: [(channels: Int, resize: ResizeTaps?)]?
-    init(_ conv: any ScratchConvolution) { self.conv = conv }
+    let segments: [InputSegment]?
+    init(_ conv: any ScratchConvolution, residualSlot: Int?, segments: [InputSegment]?) {
+        self.conv = conv
+        self.residualSlot = residualSlot
+        self.segments = segments
+    }
     var algorithm: String {
         let name: String
         switch conv {

@@ -46,11 +46,12 @@ enum ElementwiseOps {
         }
         try ShapeOps.requireFloat(c, x)
         let n = x.shape.reduce(1, *)
-        let op = PlannedOp(c.op) { _ in UnaryKernel(kind, count: n) }
+        let make = { () -> Kernel in UnaryKernel(kind, count: n) }
+        let op: PlannedOp
         switch kind {
-        case .relu: op.asEpilogue = .relu
-        case let .clip(lo, hi): op.asEpilogue = .clip(min: lo, max: hi)
-        default: break
+        case .relu: op = ActivationOp(c.op, epilogue: .relu, make: make)
+        case let .clip(lo, hi): op = ActivationOp(c.op, epilogue: .clip(min: lo, max: hi), make: make)
+        default: op = PlannedOp(c.op, make: make)
         }
         return .runtime(outputs: [(x.shape, x.dtype)], op: op)
     }
@@ -79,7 +80,7 @@ enum ElementwiseOps {
             return .constants([fold(kind, ta, tb, outShape)])
         }
         for s in [a, b] where s.constant == nil { try ShapeOps.requireFloat(c, s) }
-        let op = PlannedOp(c.op) { _ in
+        let op = PlannedOp(c.op) {
             BinaryKernel(kind, aShape: a.shape, bShape: b.shape, aConstant: a.constant?.floats, bConstant: b.constant?.floats)
         }
         // Pow keeps its base's type (an integer base with a float exponent gives integers, truncated).

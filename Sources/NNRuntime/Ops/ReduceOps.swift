@@ -145,7 +145,7 @@ enum ReduceOps {
             }
             let planes = x.shape[0] * channels, size = x.shape.dropFirst(2).reduce(1, *)
             return .runtime(outputs: [(x.shape, .float32)],
-                            op: PlannedOp(c.op) { _ in ChannelNormKernel(planes: planes, size: size, channels: channels, scale: scale, shift: shift, epsilon: nil) })
+                            op: PlannedOp(c.op) { ChannelNormKernel(planes: planes, size: size, channels: channels, scale: scale, shift: shift, epsilon: nil) })
         }
         return try TensorFunction(infer: { _ in [(x.shape, x.dtype)] }) { args in
             let t = args[0]!
@@ -200,7 +200,7 @@ enum ReduceOps {
            s.count == x.shape[1], b.count == x.shape[1] {
             let planes = x.shape[0] * x.shape[1], size = x.shape.dropFirst(2).reduce(1, *), channels = x.shape[1]
             return .runtime(outputs: [(x.shape, .float32)],
-                            op: PlannedOp(c.op) { _ in ChannelNormKernel(planes: planes, size: size, channels: channels, scale: s, shift: b, epsilon: Float(eps)) })
+                            op: PlannedOp(c.op) { ChannelNormKernel(planes: planes, size: size, channels: channels, scale: s, shift: b, epsilon: Float(eps)) })
         }
         return try TensorFunction(infer: MathOps.same) { args in
             let t = args[0]!

@@ -76,8 +76,8 @@ enum ResizeOps {
         let (sy, sx) = (scaleList[rank - 2], scaleList[rank - 1])
         let taps = ResizeTaps(mode: mode, transform: transform, inHeight: ih, inWidth: iw, outHeight: oh, outWidth: ow,
                               scaleY: sy, scaleX: sx)
-        let op = PlannedOp(c.op) { _ in ResizeKernel(planes: planes, taps: taps) }
-        if rank == 4 && x.shape[0] == 1 { op.resizeTaps = taps }
+        let make = { () -> Kernel in ResizeKernel(planes: planes, taps: taps) }
+        let op = rank == 4 && x.shape[0] == 1 ? ResizeOp(c.op, taps: taps, make: make) : PlannedOp(c.op, make: make)
         return .runtime(outputs: [(outShape, .float32)], op: op)
     }
 }

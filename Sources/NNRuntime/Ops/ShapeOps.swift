@@ -50,7 +50,7 @@ enum ShapeOps {
             }
         }
         try requireFloat(c, data)
-        let op = PlannedOp("Gather") { _ in GatherKernel(outer: outer, axisLength: n, inner: inner, indices: idx) }
+        let op = PlannedOp("Gather") { GatherKernel(outer: outer, axisLength: n, inner: inner, indices: idx) }
         return .runtime(outputs: [(outShape, data.dtype)], op: op)
     }
 
@@ -156,7 +156,7 @@ enum ShapeOps {
     static func reshape(_ c: NodeContext, _ data: ValueState, to shape: [Int]) -> NodeResult {
         if let t = data.constant { return .constants([t.reshaped(shape)]) }
         let n = shape.reduce(1, *)
-        return .runtime(outputs: [(shape, data.dtype)], op: PlannedOp(c.op) { _ in CopyKernel(count: n) })
+        return .runtime(outputs: [(shape, data.dtype)], op: PlannedOp(c.op) { CopyKernel(count: n) })
     }
 
     static func cast(_ c: NodeContext) throws -> NodeResult {
@@ -244,7 +244,7 @@ enum ShapeOps {
             while d >= 0 { idx[d] += 1; if idx[d] < outShape[d] { break }; idx[d] = 0; d -= 1 }
         }
         return .runtime(outputs: [(outShape, data.dtype)],
-                        op: PlannedOp("Slice") { _ in RowCopyKernel(rowStarts: rowStarts, rowLength: rowLength) })
+                        op: PlannedOp("Slice") { RowCopyKernel(rowStarts: rowStarts, rowLength: rowLength) })
     }
 
     static func clampInt(_ v: Int64) -> Int { Int(max(min(v, Int64(Int32.max)), Int64(Int32.min))) }

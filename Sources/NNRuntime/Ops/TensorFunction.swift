@@ -22,7 +22,7 @@ struct TensorFunction {
         } }
         let states = c.inputs
         let evaluate = self.evaluate
-        let op = PlannedOp(c.op) { _ in TensorFunctionKernel(inputs: states, outputs: outputs, evaluate: evaluate) }
+        let op = PlannedOp(c.op) { TensorFunctionKernel(inputs: states, outputs: outputs, evaluate: evaluate) }
         return .runtime(outputs: outputs, op: op)
     }
 }
