@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 import PackageDescription
 
 /// Hot modules are built for x86-64-v3 (AVX2 + FMA, "haswell" in LLVM's names): every supported CPU has it,
@@ -35,23 +35,29 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CPNG", "CJPEG"], swiftSettings: moduleSettings),
         .target(name: "Matting", dependencies: ["Imaging", "NNTensor"], swiftSettings: kernelSettings),
 
+        // ONNX test cases (model.onnx + test_data_set_N) run through the engine: `u2net-run check` and the tests.
+        .target(name: "ModelCheck", dependencies: ["NNRuntime", "NNTensor", "ONNXFormat"], swiftSettings: moduleSettings),
+
         // Façade and command.
         .target(name: "U2Net", dependencies: ["Matting", "NNRuntime", "Imaging"], swiftSettings: moduleSettings),
         .executableTarget(
             name: "U2NetRun",
-            dependencies: ["U2Net", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["U2Net", "ModelCheck", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: moduleSettings),
 
-        // Tests.
-        .target(name: "TestImages", path: "Tests/TestImages"),
+        // Tests. Each target tests its own layer and imports nothing above it. Fixtures are read in place, found
+        // through TestSupport's paths (the end-to-end tests hand those paths to the binary).
+        .target(name: "TestSupport", dependencies: ["NNTensor"], path: "Tests/TestSupport", swiftSettings: moduleSettings),
         .testTarget(name: "NNTensorTests", dependencies: ["NNTensor"], swiftSettings: moduleSettings),
-        .testTarget(name: "ONNXFormatTests", dependencies: ["ONNXFormat"], swiftSettings: moduleSettings),
-        .testTarget(name: "NNRuntimeTests", dependencies: ["NNRuntime", "U2Net"],
-                    resources: [.copy("Fixtures")], swiftSettings: moduleSettings),
-        // These read their fixtures in place (the end-to-end tests hand their paths to the binary).
-        .testTarget(name: "MattingTests", dependencies: ["Matting", "Imaging", "TestImages"], exclude: ["Fixtures"],
+        .testTarget(name: "ONNXFormatTests", dependencies: ["ONNXFormat", "TestSupport"], swiftSettings: moduleSettings),
+        .testTarget(name: "NNRuntimeTests", dependencies: ["NNRuntime", "NNTensor", "ONNXFormat", "TestSupport"],
+                    exclude: ["Fixtures"], swiftSettings: moduleSettings),
+        .testTarget(name: "ModelCheckTests", dependencies: ["ModelCheck", "NNTensor", "TestSupport"],
                     swiftSettings: moduleSettings),
-        .testTarget(name: "EndToEndTests", dependencies: ["U2Net", "TestImages"], exclude: ["Fixtures"],
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], swiftSettings: moduleSettings),
+        .testTarget(name: "MattingTests", dependencies: ["Matting", "Imaging"], exclude: ["Fixtures"],
+                    swiftSettings: moduleSettings),
+        .testTarget(name: "EndToEndTests", dependencies: ["U2Net", "TestSupport"], exclude: ["Fixtures"],
                     swiftSettings: moduleSettings),
     ],
     swiftLanguageModes: [.v5]

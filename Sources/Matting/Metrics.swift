@@ -1,4 +1,5 @@
 import Foundation
+import NNTensor
 
 /// Agreement between two equally sized value arrays (masks or tensors).
 public struct Agreement: Sendable, Codable {
@@ -18,14 +19,11 @@ public struct Agreement: Sendable, Codable {
     ///   - threshold: the level that splits foreground from background for IoU.
     public init(_ a: [Float], _ b: [Float], peak: Double, threshold: Float) {
         precondition(a.count == b.count)
-        var maxAbs = 0.0, sumAbs = 0.0, sumSq = 0.0
-        var worst = 0
+        let differences = Tolerance.exact.compare(actual: a, expected: b)
+        var sumSq = 0.0
         var inter = 0, union = 0
         for i in 0..<a.count {
             let d = Double(a[i]) - Double(b[i])
-            let ad = Swift.abs(d)
-            if ad > maxAbs || ad.isNaN { maxAbs = ad; worst = i }
-            sumAbs += ad
             sumSq += d * d
             let fa = a[i] > threshold, fb = b[i] > threshold
             if fa && fb { inter += 1 }
@@ -33,11 +31,11 @@ public struct Agreement: Sendable, Codable {
         }
         let n = Double(max(a.count, 1))
         count = a.count
-        self.maxAbs = maxAbs
-        meanAbs = sumAbs / n
+        maxAbs = differences.maxAbs
+        meanAbs = differences.meanAbs
         rmse = (sumSq / n).squareRoot()
         psnr = sumSq == 0 ? .infinity : 10 * log10(peak * peak / (sumSq / n))
         iou = union == 0 ? 1 : Double(inter) / Double(union)
-        worstIndex = worst
+        worstIndex = differences.maxAbsIndex
     }
 }

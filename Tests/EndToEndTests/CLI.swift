@@ -1,19 +1,16 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Runs the built `u2net-run` binary as a user would.
 struct CLI {
-    static var packageRoot: URL {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url
-    }
+    static var packageRoot: URL { FixturePaths.packageRoot }
     static var binary: URL { Bundle.main.bundleURL.appendingPathComponent("u2net-run") }
-    static var example: String { packageRoot.appendingPathComponent("Tests/EndToEndTests/Fixtures/astronaut-320.npy").path }
+    static var example: String { FixturePaths.astronautInput.path }
     static var reference: String {
-        packageRoot.appendingPathComponent("Tests/NNRuntimeTests/Fixtures/u2netp/astronaut/output_0.npy").path
+        FixturePaths.runtimeFixtures.appendingPathComponent("u2netp/astronaut/output_0.npy").path
     }
-    static var model: String { packageRoot.appendingPathComponent("Weights/u2netp.onnx").path }
+    static var model: String { FixturePaths.u2netpModel.path }
 
     struct Result { var status: Int32; var stdout: String; var stderr: String }
 
@@ -42,7 +39,5 @@ struct CLI {
                       stderr: String(decoding: e.data, as: UTF8.self))
     }
 
-    func requireModel() throws {
-        try XCTSkipUnless(FileManager.default.fileExists(atPath: Self.model), "run Tools/fetch-weights.sh first")
-    }
+    func requireModel() throws { try FixturePaths.requireU2netp() }
 }

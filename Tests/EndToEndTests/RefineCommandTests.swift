@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import U2Net
 import XCTest
 
@@ -6,7 +7,7 @@ import XCTest
 /// elsewhere.
 final class RefineCommandTests: XCTestCase {
     let cli = CLI()
-    static var photos: URL { CLI.packageRoot.appendingPathComponent("Tests/MattingTests/Fixtures/photos") }
+    static var photos: URL { FixturePaths.photos }
 
     func temp() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("refine-\(UUID())")
@@ -152,7 +153,7 @@ final class RefineCommandTests: XCTestCase {
     func testMODNetPresetEndToEnd() throws {
         let dir = try temp()
         let model = dir.appendingPathComponent("modnet.onnx")
-        try FileManager.default.copyItem(at: CLI.packageRoot.appendingPathComponent("Tests/NNRuntimeTests/Fixtures/modnet/model.onnx"), to: model)
+        try FileManager.default.copyItem(at: FixturePaths.runtimeFixtures.appendingPathComponent("modnet/model.onnx"), to: model)
         for name in ["chelsea.png", "astronaut.png"] {
             let out = dir.appendingPathComponent("\(name).out.png").path
             let r = try cli.run([Self.photos.appendingPathComponent(name).path, "--model", model.path, "-o", out, "--json"])

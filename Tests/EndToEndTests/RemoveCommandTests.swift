@@ -1,13 +1,13 @@
 import Foundation
-import TestImages
+import TestSupport
 import U2Net
 import XCTest
 
 /// `u2net-run PHOTO …`: masks against rembg, every input format, bad inputs, batches.
 final class RemoveCommandTests: XCTestCase {
     let cli = CLI()
-    static var photos: URL { CLI.packageRoot.appendingPathComponent("Tests/MattingTests/Fixtures/photos") }
-    static var rembgMasks: URL { CLI.packageRoot.appendingPathComponent("Tests/MattingTests/Fixtures/rembg") }
+    static var photos: URL { FixturePaths.photos }
+    static var rembgMasks: URL { FixturePaths.rembgMasks }
 
     override func setUpWithError() throws { try cli.requireModel() }
 

@@ -1,5 +1,8 @@
 import Foundation
-import U2Net
+import NNRuntime
+import NNTensor
+import ONNXFormat
+import TestSupport
 import XCTest
 
 /// A width-reduced MODNet-architecture graph with random weights (Tools/make-modnet.sh --fixture): MobileNetV2
@@ -8,22 +11,27 @@ import XCTest
 final class MODNetReferenceTests: XCTestCase {
     func testMatchesONNXRuntimeOnNonSquareInputs() throws {
         let dir = Fixtures.root.appendingPathComponent("modnet")
-        let model = try InferenceModel(path: dir.appendingPathComponent("model.onnx").path, threads: 2)
-        XCTAssertEqual(model.declaredInputShape.count, 4)
-        XCTAssertNil(model.declaredInputShape[2], "height is dynamic")
-        for k in 0..<2 {
-            let input = try Fixtures.npy(dir.appendingPathComponent("input_\(k).npy"))
-            let expected = try Fixtures.npy(dir.appendingPathComponent("output_\(k).npy"))
-            let output = try model.run(input)[0]
-            XCTAssertEqual(output.shape, [1, 1, input.shape[2], input.shape[3]])
-            let a = output.floats, b = expected.floats
-            let diffs = zip(a, b).map { abs($0 - $1) }
-            let maxAbs = diffs.max() ?? 0, meanAbs = diffs.reduce(0, +) / Float(diffs.count)
-            XCTAssertLessThanOrEqual(maxAbs, 1e-3, "input \(k)")
-            XCTAssertLessThanOrEqual(meanAbs, 1e-4, "input \(k)")
-            print("MODNet fixture, input \(input.shape): max-abs \(maxAbs), mean-abs \(meanAbs)")
+        let model = try ONNXModel.load(path: dir.appendingPathComponent("model.onnx").path)
+        let input = try XCTUnwrap(model.graph.feedInputs.first)
+        let declared = (input.shape ?? []).map { dimension -> Int? in
+            if case .fixed(let n) = dimension { return n } else { return nil }
         }
-        let plan = try model.plan(size: 128)
+        XCTAssertEqual(declared.count, 4)
+        guard declared.count == 4 else { return }
+        XCTAssertNil(declared[2], "height is dynamic")
+        let contract = Tolerance(absolute: 1e-3, relative: 0)
+        for k in 0..<2 {
+            let feed = try Fixtures.npy(dir.appendingPathComponent("input_\(k).npy"))
+            let expected = try Fixtures.npy(dir.appendingPathComponent("output_\(k).npy"))
+            let plan = try Plan(model: model, inputShapes: [input.name: feed.shape], threads: 2)
+            let output = try Session(plan: plan).run(feed)[0]
+            XCTAssertEqual(output.shape, [1, 1, feed.shape[2], feed.shape[3]])
+            let comparison = contract.compare(actual: output.floats, expected: expected.floats)
+            XCTAssertLessThanOrEqual(comparison.maxAbs, 1e-3, "input \(k)")
+            XCTAssertLessThanOrEqual(comparison.meanAbs, 1e-4, "input \(k)")
+            print("MODNet fixture, input \(feed.shape): max-abs \(comparison.maxAbs), mean-abs \(comparison.meanAbs)")
+        }
+        let plan = try Plan(model: model, inputShapes: [input.name: [1, 3, 128, 128]], threads: 2)
         XCTAssertEqual(plan.statistics.foldedBatchNorms, 52, "every backbone BatchNormalization folds into its Conv")
     }
 }

@@ -1,5 +1,8 @@
 import Foundation
-import U2Net
+import NNRuntime
+import NNTensor
+import ONNXFormat
+import TestSupport
 import XCTest
 
 /// Every op case under Fixtures/ops: a one-op (or small) graph, random inputs and ONNX Runtime's outputs.

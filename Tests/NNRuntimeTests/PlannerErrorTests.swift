@@ -1,5 +1,8 @@
 import Foundation
-import U2Net
+import NNRuntime
+import NNTensor
+import ONNXFormat
+import TestSupport
 import XCTest
 
 final class PlannerErrorTests: XCTestCase {

@@ -1,5 +1,8 @@
 import Foundation
-import U2Net
+import NNRuntime
+import NNTensor
+import ONNXFormat
+import TestSupport
 import XCTest
 
 /// u2netp on real photos against ONNX Runtime: the engine's correctness contract
@@ -20,32 +23,40 @@ final class U2NetpReferenceTests: XCTestCase {
         return Tensor(shape: [1, 3, h, w], values: out)
     }
 
+    /// The default model, or a skip when Tools/fetch-weights.sh has not been run.
+    static func u2netp() throws -> ONNXModel {
+        try FixturePaths.requireU2netp()
+        return try ONNXModel.load(path: Fixtures.u2netpPath)
+    }
+
     func testAllSevenOutputsMatchONNXRuntimeOnThreePhotos() throws {
-        let path = Fixtures.u2netpPath
-        try XCTSkipUnless(FileManager.default.fileExists(atPath: path), "run Tools/fetch-weights.sh first")
-        let model = try InferenceModel(path: path)
+        let model = try Self.u2netp()
+        let inputName = try XCTUnwrap(model.graph.feedInputs.first?.name)
+        let contract = Tolerance(absolute: 5e-4, relative: 0)
         let photos = try Fixtures.caseFolders("u2netp")
         XCTAssertGreaterThanOrEqual(photos.count, 3)
+        var session: Session?
         for folder in photos {
             let input = Self.inputTensor(try Fixtures.npy(folder.appendingPathComponent("pixels.npy")))
-            let outputs = try model.run(input)
+            if session?.plan.inputs.first?.shape != input.shape {
+                session = Session(plan: try Plan(model: model, inputShapes: [inputName: input.shape]))
+            }
+            let outputs = try session!.run(input)
             XCTAssertEqual(outputs.count, 7)
             for (k, actual) in outputs.enumerated() {
                 let expected = try Fixtures.npy(folder.appendingPathComponent("output_\(k).npy"))
                 XCTAssertEqual(actual.shape, expected.shape)
-                let agreement = Agreement(actual.floats, expected.floats, peak: 1, threshold: 0.5)
+                let comparison = contract.compare(actual: actual.floats, expected: expected.floats)
                 let what = "\(folder.lastPathComponent) output \(k)"
-                XCTAssertLessThanOrEqual(agreement.maxAbs, 5e-4, "\(what): max-abs")
-                XCTAssertLessThanOrEqual(agreement.meanAbs, 1e-5, "\(what): mean-abs")
-                print("u2netp \(what): max-abs \(agreement.maxAbs), mean-abs \(agreement.meanAbs)")
+                XCTAssertLessThanOrEqual(comparison.maxAbs, 5e-4, "\(what): max-abs")
+                XCTAssertLessThanOrEqual(comparison.meanAbs, 1e-5, "\(what): mean-abs")
+                print("u2netp \(what): max-abs \(comparison.maxAbs), mean-abs \(comparison.meanAbs)")
             }
         }
     }
 
     func testInspectionCountsMatchTheModel() throws {
-        let path = Fixtures.u2netpPath
-        try XCTSkipUnless(FileManager.default.fileExists(atPath: path), "run Tools/fetch-weights.sh first")
-        let plan = try InferenceModel(path: path).plan()
+        let plan = try Plan(model: try Self.u2netp())
         XCTAssertEqual(plan.statistics.convolutionCount, 119)
         // 19.756 G multiply-adds from ONNX Runtime's shapes; 1.13 M parameters.
         XCTAssertEqual(Double(plan.statistics.multiplyAdds) / 1e9, 19.756, accuracy: 0.001)
@@ -59,10 +70,9 @@ final class U2NetpReferenceTests: XCTestCase {
     }
 
     func testPlanningAtAnotherSizeGivesOutputsOfThatSize() throws {
-        let path = Fixtures.u2netpPath
-        try XCTSkipUnless(FileManager.default.fileExists(atPath: path), "run Tools/fetch-weights.sh first")
-        let model = try InferenceModel(path: path)
-        let plan = try model.plan(size: 160)
+        let model = try Self.u2netp()
+        let inputName = try XCTUnwrap(model.graph.feedInputs.first?.name)
+        let plan = try Plan(model: model, inputShapes: [inputName: [1, 3, 160, 160]])
         XCTAssertEqual(plan.outputs.map(\.shape), Array(repeating: [1, 1, 160, 160], count: 7))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import ONNXFormat
+import TestSupport
 import XCTest
 
 final class LoaderTests: XCTestCase {
@@ -42,10 +43,8 @@ final class LoaderTests: XCTestCase {
     }
 
     func testTruncatedRealModelIsRefused() throws {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        let path = url.appendingPathComponent("Weights/u2netp.onnx").path
-        try XCTSkipUnless(FileManager.default.fileExists(atPath: path), "run Tools/fetch-weights.sh first")
+        try FixturePaths.requireU2netp()
+        let path = FixturePaths.u2netpModel.path
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try ONNXModel(serialized: data.prefix(data.count - 1000))) {
             XCTAssertTrue("\($0)".contains("not a valid ONNX protobuf file"), "\($0)")

@@ -1,24 +1,13 @@
 import Foundation
-import NNTensor
-
-/// Errors reading or writing tensor files.
-public enum TensorFileError: Error, CustomStringConvertible {
-    case unreadable(path: String, reason: String)
-    case invalid(path: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case let .unreadable(path, reason): return "cannot read '\(path)': \(reason)"
-        case let .invalid(path, reason): return "'\(path)' is not a usable .npy file: \(reason)"
-        }
-    }
-}
 
 /// NumPy `.npy` files (format versions 1–3, C order, little-endian).
 ///
-/// Reads float32, float64, int64, int32, uint8 and bool arrays; floats become float32 tensors,
-/// the others integer tensors. Writes float32.
+/// Reads float32, float64, int64, int32, int8, uint8 and bool arrays; floats become float32 tensors,
+/// the others integer tensors of their type. Writes float32.
 public enum NPYFile {
+    /// Reads and decodes the `.npy` file at `path`.
+    /// - Throws: ``TensorFileError/unreadable(path:reason:)`` when the file cannot be read,
+    ///   ``TensorFileError/invalid(path:reason:)`` when it is not a supported `.npy` file.
     public static func read(path: String) throws -> Tensor {
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "permission denied or not a file" : "no such file"
@@ -27,6 +16,8 @@ public enum NPYFile {
         return try decode(data, path: path)
     }
 
+    /// Decodes `.npy` bytes; `path` only names the data in errors.
+    /// - Throws: ``TensorFileError/invalid(path:reason:)``.
     public static func decode(_ data: Data, path: String = "<data>") throws -> Tensor {
         let bytes = [UInt8](data)
         func fail(_ r: String) -> TensorFileError { .invalid(path: path, reason: r) }
@@ -105,6 +96,7 @@ public enum NPYFile {
     }
 
     /// Writes a float32 `.npy` atomically (temporary file, then rename).
+    /// - Throws: ``AtomicFileError/writeFailed(path:reason:)``.
     public static func write(_ tensor: Tensor, path: String) throws {
         try AtomicFile.write(encode(tensor), to: path)
     }
@@ -118,26 +110,5 @@ public enum NPYFile {
         }
         if let comma = rest.firstIndex(where: { $0 == "," || $0 == "}" }) { rest = rest[..<comma] }
         return String(rest)
-    }
-}
-
-/// Writing files so that a half-written file never appears under the final name.
-public enum AtomicFile {
-    /// Writes `data` to a hidden temporary file beside `path`, then renames it into place.
-    public static func write(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let temp = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp").path
-        do {
-            try data.write(to: URL(fileURLWithPath: temp))
-        } catch {
-            try? FileManager.default.removeItem(atPath: temp)
-            throw TensorFileError.unreadable(path: path, reason: "cannot write: \(error.localizedDescription)")
-        }
-        guard rename(temp, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temp)
-            throw TensorFileError.unreadable(path: path, reason: "cannot write: \(reason)")
-        }
     }
 }
