@@ -1,5 +1,8 @@
 import Foundation
-import U2Net
+import NNRuntime
+import NNTensor
+import ONNXFormat
+import TestSupport
 import XCTest
 
 /// u2netp's plan is pinned: the same steps, kernels and arena offsets as the committed description

@@ -1,5 +1,8 @@
 import Foundation
-import U2Net
+import NNRuntime
+import NNTensor
+import ONNXFormat
+import TestSupport
 import XCTest
 
 /// Each planner pass on a tiny graph: what it rewrites, what it leaves, and the statistic it returns.
