@@ -1,22 +1,22 @@
 import NNTensor
 
 /// Where a running step finds its buffers: offsets into the session's float arena.
-public struct KernelIO {
-    public let arena: UnsafeMutablePointer<Float>
+package struct KernelIO {
+    package let arena: UnsafeMutablePointer<Float>
     /// One offset per node input, in node order; -1 for inputs that are constants or omitted.
-    public let inputs: [Int]
+    package let inputs: [Int]
     /// One offset per node output.
-    public let outputs: [Int]
-    public let scratch: UnsafeMutablePointer<Float>
-    public let threads: Int
+    package let outputs: [Int]
+    package let scratch: UnsafeMutablePointer<Float>
+    package let threads: Int
 
-    @inline(__always) public func input(_ i: Int) -> UnsafePointer<Float> { UnsafePointer(arena + inputs[i]) }
-    @inline(__always) public func output(_ i: Int) -> UnsafeMutablePointer<Float> { arena + outputs[i] }
+    @inline(__always) package func input(_ i: Int) -> UnsafePointer<Float> { UnsafePointer(arena + inputs[i]) }
+    @inline(__always) package func output(_ i: Int) -> UnsafeMutablePointer<Float> { arena + outputs[i] }
 }
 
 /// A planned computation with its shapes fixed and its constant operands prepared.
 /// Kernels hold no per-run state: a session passes buffers in.
-public protocol Kernel: AnyObject {
+package protocol Kernel: AnyObject {
     /// Scratch floats the kernel needs when run with `threads` threads.
     func scratchFloats(threads: Int) -> Int
     func run(_ io: KernelIO)
@@ -26,8 +26,8 @@ public protocol Kernel: AnyObject {
 }
 
 extension Kernel {
-    public func scratchFloats(threads: Int) -> Int { 0 }
-    public var algorithm: String { "" }
+    package func scratchFloats(threads: Int) -> Int { 0 }
+    package var algorithm: String { "" }
 }
 
 /// A kernel that adds one more input, of its output's shape, to its output after the activation: the

@@ -2,11 +2,11 @@ import NNTensor
 import ONNXFormat
 
 /// What planning knows about a value: its static shape and type, and its contents when constant.
-public struct ValueState {
-    public var shape: [Int]
-    public var dtype: DType
+package struct ValueState {
+    package var shape: [Int]
+    package var dtype: DType
     /// Known at plan time: an initializer or the result of folding.
-    public var constant: Tensor?
+    package var constant: Tensor?
 }
 
 /// What an op handler sees of a node while planning: attributes, inputs' states, the opset.
@@ -99,7 +99,7 @@ enum NodeResult {
 }
 
 extension DType {
-    public init(onnx: TensorDataType) {
+    package init(onnx: TensorDataType) {
         switch onnx {
         case .float: self = .float32
         case .double: self = .float64
@@ -127,7 +127,7 @@ extension Tensor {
     }
 
     /// Converts a decoded ONNX tensor.
-    public init(onnx t: ONNXTensor) {
+    package init(onnx t: ONNXTensor) {
         let type = DType(onnx: t.dataType)
         if type.isFloatingPoint {
             self.init(shape: t.dims, values: t.floatValues(), dtype: type)

@@ -74,12 +74,12 @@ public final class Session {
     }
 
     /// Per-step descriptions, aligned with ``execute(timings:)``'s timing slots.
-    public var stepDescriptions: [(name: String, opType: String, multiplyAdds: Int)] {
+    package var stepDescriptions: [(name: String, opType: String, multiplyAdds: Int)] {
         plan.steps.map { ($0.name, $0.opType, $0.multiplyAdds) }
     }
 
     /// Per step, its kernel's algorithm (see ``Kernel/algorithm``) and output shape.
-    public var stepDetails: [(algorithm: String, outputShape: [Int])] {
+    package var stepDetails: [(algorithm: String, outputShape: [Int])] {
         plan.steps.map { ($0.kernel.algorithm, $0.outputShape) }
     }
 }

@@ -57,7 +57,7 @@ public struct Tensor: Sendable, Equatable {
     /// Row-major strides in elements.
     public var strides: [Int] { Tensor.contiguousStrides(shape) }
 
-    public static func contiguousStrides(_ shape: [Int]) -> [Int] {
+    package static func contiguousStrides(_ shape: [Int]) -> [Int] {
         var strides = [Int](repeating: 1, count: shape.count)
         var s = 1
         for i in stride(from: shape.count - 1, through: 0, by: -1) {

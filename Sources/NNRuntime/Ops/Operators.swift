@@ -76,7 +76,7 @@ enum Operators {
     ]
 
     /// Op types this engine can plan.
-    public static var supported: [String] { handlers.keys.sorted() }
+    package static var supported: [String] { handlers.keys.sorted() }
 
     static func plan(_ c: NodeContext) throws -> NodeResult {
         guard c.node.domain.isEmpty, let handler = handlers[c.op] else {

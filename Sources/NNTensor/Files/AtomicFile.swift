@@ -1,13 +1,13 @@
 import Foundation
 
 /// Writing files so that a half-written file never appears under the final name.
-public enum AtomicFile {
+package enum AtomicFile {
     /// Writes `data` to a hidden temporary file beside `path` (`.NAME.PID.tmp`), then renames it into place.
     ///
     /// On failure the temporary file is removed and whatever was at `path` before is left untouched.
     /// - Throws: ``AtomicFileError/writeFailed(path:reason:)`` naming `path` and the system's reason
     ///   (creating, writing or renaming, whichever failed first).
-    public static func write(_ data: Data, to path: String) throws {
+    package static func write(_ data: Data, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let temp = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp").path

@@ -1,8 +1,8 @@
 /// Per-channel normalisations of NCHW planes: the inference BatchNormalization (an affine map per channel) and
 /// InstanceNormalization (each plane to zero mean and unit variance, then an affine map).
-public enum ChannelNorm {
+package enum ChannelNorm {
     /// `y = x · scale[c] + shift[c]` over `planes` planes of `size` values; plane `p` has channel `p % channels`.
-    public static func affine(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, planes: Int, size: Int,
+    package static func affine(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, planes: Int, size: Int,
                               channels: Int, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, threads: Int) {
         Parallel.forEach(planes, threads: size * planes >= 1 << 14 ? threads : 1) { p in
             let c = p % channels
@@ -12,7 +12,7 @@ public enum ChannelNorm {
 
     /// Instance normalisation: each plane's mean and variance (double-precision sums), then
     /// `y = (x − mean) / √(var + ε) · scale[c] + shift[c]`.
-    public static func instance(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, planes: Int, size: Int,
+    package static func instance(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, planes: Int, size: Int,
                                 channels: Int, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>,
                                 epsilon: Float, threads: Int) {
         Parallel.forEach(planes, threads: size * planes >= 1 << 14 ? threads : 1) { p in

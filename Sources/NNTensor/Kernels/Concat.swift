@@ -1,9 +1,9 @@
 /// Concatenation by block copies.
-public enum Concat {
+package enum Concat {
     /// Concatenates inputs along an axis. For each input, `blocks[i]` is the number of contiguous
     /// floats it contributes per outer index (its size from the axis inward); `outer` is the product
     /// of the dimensions before the axis.
-    public static func run(inputs srcs: UnsafeBufferPointer<UnsafePointer<Float>>, blocks: [Int], outer: Int,
+    package static func run(inputs srcs: UnsafeBufferPointer<UnsafePointer<Float>>, blocks: [Int], outer: Int,
                            output: UnsafeMutablePointer<Float>, threads: Int) {
         let total = blocks.reduce(0, +)
         do {

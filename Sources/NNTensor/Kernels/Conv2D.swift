@@ -1,18 +1,18 @@
 import CBLAS
 
 /// The geometry of a 2-D convolution over NCHW tensors.
-public struct Conv2DGeometry: Sendable, Equatable {
-    public var batch: Int
-    public var inChannels: Int, inHeight: Int, inWidth: Int
-    public var outChannels: Int
-    public var kernelHeight: Int, kernelWidth: Int
-    public var strideY: Int = 1, strideX: Int = 1
-    public var dilationY: Int = 1, dilationX: Int = 1
+package struct Conv2DGeometry: Sendable, Equatable {
+    package var batch: Int
+    package var inChannels: Int, inHeight: Int, inWidth: Int
+    package var outChannels: Int
+    package var kernelHeight: Int, kernelWidth: Int
+    package var strideY: Int = 1, strideX: Int = 1
+    package var dilationY: Int = 1, dilationX: Int = 1
     /// Zero padding before (top/left) and after (bottom/right).
-    public var padTop: Int = 0, padLeft: Int = 0, padBottom: Int = 0, padRight: Int = 0
-    public var groups: Int = 1
+    package var padTop: Int = 0, padLeft: Int = 0, padBottom: Int = 0, padRight: Int = 0
+    package var groups: Int = 1
 
-    public init(batch: Int, inChannels: Int, inHeight: Int, inWidth: Int, outChannels: Int,
+    package init(batch: Int, inChannels: Int, inHeight: Int, inWidth: Int, outChannels: Int,
                 kernelHeight: Int, kernelWidth: Int) {
         self.batch = batch
         self.inChannels = inChannels
@@ -23,29 +23,29 @@ public struct Conv2DGeometry: Sendable, Equatable {
         self.kernelWidth = kernelWidth
     }
 
-    public var outHeight: Int { (inHeight + padTop + padBottom - dilationY * (kernelHeight - 1) - 1) / strideY + 1 }
-    public var outWidth: Int { (inWidth + padLeft + padRight - dilationX * (kernelWidth - 1) - 1) / strideX + 1 }
+    package var outHeight: Int { (inHeight + padTop + padBottom - dilationY * (kernelHeight - 1) - 1) / strideY + 1 }
+    package var outWidth: Int { (inWidth + padLeft + padRight - dilationX * (kernelWidth - 1) - 1) / strideX + 1 }
 
     /// Rows of one group's im2col matrix: (C/groups)·kh·kw.
-    public var patchSize: Int { inChannels / groups * kernelHeight * kernelWidth }
+    package var patchSize: Int { inChannels / groups * kernelHeight * kernelWidth }
     /// Multiply-adds for the whole convolution.
-    public var multiplyAdds: Int { batch * outChannels * outHeight * outWidth * patchSize }
+    package var multiplyAdds: Int { batch * outChannels * outHeight * outWidth * patchSize }
 
     /// True when the convolution reads each input pixel once per output pixel: 1×1, stride 1, no padding.
-    public var isPointwise: Bool {
+    package var isPointwise: Bool {
         kernelHeight == 1 && kernelWidth == 1 && strideY == 1 && strideX == 1
             && padTop == 0 && padLeft == 0 && padBottom == 0 && padRight == 0
     }
 }
 
 /// What a convolution does to its output before storing it.
-public enum ConvEpilogue: Sendable, Equatable {
+package enum ConvEpilogue: Sendable, Equatable {
     case none
     case relu
     case clip(min: Float, max: Float)
 
     /// The range outputs are clamped to (±infinity for none).
-    public var bounds: (lower: Float, upper: Float) {
+    package var bounds: (lower: Float, upper: Float) {
         switch self {
         case .none: return (-.infinity, .infinity)
         case .relu: return (0, .infinity)
@@ -56,7 +56,7 @@ public enum ConvEpilogue: Sendable, Equatable {
 
 /// A convolution kernel that reads its input through a per-run scratch buffer: the direct and Winograd
 /// kernels. Weights are packed at initialisation; `run` allocates nothing.
-public protocol ScratchConvolution: AnyObject, Sendable {
+package protocol ScratchConvolution: AnyObject, Sendable {
     var geometry: Conv2DGeometry { get }
     /// Floats of scratch `run` needs with `threads` threads.
     func scratchFloats(threads: Int) -> Int
@@ -73,7 +73,7 @@ public protocol ScratchConvolution: AnyObject, Sendable {
 
 extension ScratchConvolution {
     /// Runs on one NCHW input tensor.
-    public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+    package func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                     scratch: UnsafeMutablePointer<Float>, threads: Int, residual: UnsafePointer<Float>? = nil) {
         run(input: ChannelPlanes(input, planeSize: geometry.inHeight * geometry.inWidth), output: output,
             scratch: scratch, threads: threads, residual: residual)
@@ -86,21 +86,21 @@ extension ScratchConvolution {
 /// scratch stays small whatever the image size. A 1×1 stride-1 convolution multiplies the input in
 /// place (no scratch). Bias and the activation are applied to each tile while it is still in cache.
 /// This is the reference path that faster convolution algorithms are tested against.
-public final class Conv2DIm2col: @unchecked Sendable {
-    public let geometry: Conv2DGeometry
-    public let epilogue: ConvEpilogue
+package final class Conv2DIm2col: @unchecked Sendable {
+    package let geometry: Conv2DGeometry
+    package let epilogue: ConvEpilogue
     /// Largest im2col tile per thread, in floats (1 MiB), unless 256 columns of a long patch need more.
-    public static let maxScratchFloats = 1 << 18
+    package static let maxScratchFloats = 1 << 18
 
     private let weights: UnsafeMutablePointer<Float>  // [outChannels][patchSize]
     private let bias: UnsafeMutablePointer<Float>     // [outChannels]
     /// Output pixels per tile.
-    public let tileColumns: Int
+    package let tileColumns: Int
 
     /// - Parameters:
     ///   - weights: `outChannels × (inChannels/groups) × kh × kw` floats, ONNX's layout.
     ///   - bias: `outChannels` floats, or nil for none.
-    public init(geometry g: Conv2DGeometry, weights w: [Float], bias b: [Float]?, epilogue: ConvEpilogue = .none) {
+    package init(geometry g: Conv2DGeometry, weights w: [Float], bias b: [Float]?, epilogue: ConvEpilogue = .none) {
         precondition(w.count == g.outChannels * g.patchSize, "Conv2DIm2col: weight count")
         precondition(g.inChannels % g.groups == 0 && g.outChannels % g.groups == 0)
         geometry = g
@@ -123,14 +123,14 @@ public final class Conv2DIm2col: @unchecked Sendable {
     }
 
     /// Scratch floats needed by each thread (0 for a pointwise convolution).
-    public var scratchFloatsPerThread: Int { geometry.isPointwise ? 0 : geometry.patchSize * tileColumns }
+    package var scratchFloatsPerThread: Int { geometry.isPointwise ? 0 : geometry.patchSize * tileColumns }
 
     /// Runs the convolution.
     /// - Parameters:
     ///   - input: `batch × inChannels × inHeight × inWidth`.
     ///   - output: `batch × outChannels × outHeight × outWidth`; must not overlap `input`.
     ///   - scratch: `threads × scratchFloatsPerThread` floats.
-    public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+    package func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                     scratch: UnsafeMutablePointer<Float>?, threads: Int, residual: UnsafePointer<Float>? = nil) {
         let g = geometry
         let delta = residual.map { $0 - UnsafePointer(output) }
@@ -278,10 +278,10 @@ enum ConvEpilogueKernel {
 }
 
 /// Process-wide OpenBLAS settings.
-public enum BLAS {
+package enum BLAS {
     /// Sets OpenBLAS's own thread count. The engine splits convolutions itself and calls sgemm from
     /// several threads at once, so it runs OpenBLAS single-threaded.
-    public static func setThreads(_ n: Int) {
+    package static func setThreads(_ n: Int) {
         openblas_set_num_threads(Int32(max(n, 1)))
     }
 }

@@ -8,9 +8,9 @@
 /// read from L1. Weights are packed once, four output channels interleaved, so the broadcasts read
 /// consecutive floats. A single output channel gets its own tile instead, 1 channel × 96 pixels
 /// (twelve input vectors, one broadcast weight), so that no lane computes a channel that does not exist.
-public final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
-    public let geometry: Conv2DGeometry
-    public let epilogue: ConvEpilogue
+package final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
+    package let geometry: Conv2DGeometry
+    package let epilogue: ConvEpilogue
 
     static let rowsPerTile = 4
     static let pixelsPerTile = 24
@@ -25,7 +25,7 @@ public final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
     /// Width of a padded input row, with slack so the last tile can read past the image.
     let paddedWidth: Int
     /// Output rows computed per band.
-    public let bandRows: Int
+    package let bandRows: Int
 
     /// Scratch budget for one thread's band of padded input, in floats (1 MiB: small enough that the band
     /// is read back from cache, not memory).
@@ -34,11 +34,11 @@ public final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
     /// Whether this kernel handles `g`: stride 1, one group, a window larger than 1×1. (With fewer than
     /// four output channels part of each register tile idles, yet it still beats im2col, whose copying
     /// then costs as much as the arithmetic.)
-    public static func supports(_ g: Conv2DGeometry) -> Bool {
+    package static func supports(_ g: Conv2DGeometry) -> Bool {
         g.strideY == 1 && g.strideX == 1 && g.groups == 1 && g.kernelHeight * g.kernelWidth > 1
     }
 
-    public init(geometry g: Conv2DGeometry, weights w: [Float], bias b: [Float]?, epilogue: ConvEpilogue = .none) {
+    package init(geometry g: Conv2DGeometry, weights w: [Float], bias b: [Float]?, epilogue: ConvEpilogue = .none) {
         precondition(Self.supports(g))
         precondition(w.count == g.outChannels * g.patchSize)
         geometry = g
@@ -81,13 +81,13 @@ public final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
 
     /// Scratch floats needed with `threads` threads: the padded band plus a tile per thread.
     /// Each thread has its own band and tile: threads never wait for each other within a run.
-    public func scratchFloats(threads: Int) -> Int { threads * (bandFloats + tileFloats) }
+    package func scratchFloats(threads: Int) -> Int { threads * (bandFloats + tileFloats) }
 
     /// - Parameters:
     ///   - input: `batch × inChannels × inHeight × inWidth`.
     ///   - output: `batch × outChannels × outHeight × outWidth`.
     ///   - scratch: ``scratchFloats(threads:)`` floats, 32-byte aligned.
-    public func run(input: ChannelPlanes, output: UnsafeMutablePointer<Float>,
+    package func run(input: ChannelPlanes, output: UnsafeMutablePointer<Float>,
                     scratch: UnsafeMutablePointer<Float>, threads: Int, residual: UnsafePointer<Float>?) {
         let g = geometry
         let delta = residual.map { $0 - UnsafePointer(output) }

@@ -1,20 +1,20 @@
 /// Depthwise 3 × 3 convolution (one filter per channel, stride 1 or 2, dilation 1): each plane is copied once
 /// into a zero-bordered scratch plane, then every output row is nine vector multiply-adds per 8 pixels.
-public final class DepthwiseConv3x3: @unchecked Sendable {
-    public let geometry: Conv2DGeometry
+package final class DepthwiseConv3x3: @unchecked Sendable {
+    package let geometry: Conv2DGeometry
     let weights: [Float]
     let bias: [Float]
     let epilogue: ConvEpilogue
 
     /// Whether `g` is a depthwise 3 × 3 convolution this kernel takes.
-    public static func supports(_ g: Conv2DGeometry) -> Bool {
+    package static func supports(_ g: Conv2DGeometry) -> Bool {
         g.groups == g.inChannels && g.inChannels == g.outChannels && g.kernelHeight == 3 && g.kernelWidth == 3
             && g.dilationY == 1 && g.dilationX == 1 && g.strideY == g.strideX && (g.strideX == 1 || g.strideX == 2)
             && g.padTop <= 2 && g.padLeft <= 2 && g.padBottom <= 2 && g.padRight <= 2
     }
 
     /// - Parameters: weights `channels × 1 × 3 × 3`; bias per channel or nil.
-    public init(geometry: Conv2DGeometry, weights: [Float], bias: [Float]?, epilogue: ConvEpilogue) {
+    package init(geometry: Conv2DGeometry, weights: [Float], bias: [Float]?, epilogue: ConvEpilogue) {
         precondition(Self.supports(geometry))
         self.geometry = geometry
         self.weights = weights
@@ -26,9 +26,9 @@ public final class DepthwiseConv3x3: @unchecked Sendable {
     var paddedHeight: Int { geometry.inHeight + geometry.padTop + geometry.padBottom }
 
     /// Scratch per thread: one padded plane and one full-resolution output row.
-    public func scratchFloats(threads: Int) -> Int { threads * (paddedWidth * paddedHeight + paddedWidth + 16) }
+    package func scratchFloats(threads: Int) -> Int { threads * (paddedWidth * paddedHeight + paddedWidth + 16) }
 
-    public func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+    package func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
                     threads: Int) {
         let g = geometry
         let planes = g.batch * g.inChannels

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Element-wise kernels over contiguous float buffers: 8 lanes at a time, scalar tail.
-public enum Elementwise {
-    public enum Unary: Sendable {
+package enum Elementwise {
+    package enum Unary: Sendable {
         case relu
         case sigmoid
         case clip(min: Float, max: Float)
@@ -11,7 +11,7 @@ public enum Elementwise {
         case identity
     }
 
-    public enum Binary: Sendable {
+    package enum Binary: Sendable {
         case add, sub, mul, div, pow, min, max
     }
 
@@ -26,7 +26,7 @@ public enum Elementwise {
     }
 
     /// Applies `op` to `count` floats from `x` into `y` (which may equal `x`).
-    public static func apply(_ op: Unary, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+    package static func apply(_ op: Unary, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
         switch op {
         case .relu:
             map(x, y, count, { $0.replacing(with: 0, where: $0 .< 0) }, { Swift.max($0, 0) })
@@ -133,7 +133,7 @@ public enum Elementwise {
     }
 
     /// NumPy-style broadcasting of two shapes; nil when they are incompatible.
-    public static func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
+    package static func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
         let rank = Swift.max(a.count, b.count)
         var out = [Int](repeating: 1, count: rank)
         for i in 0..<rank {
@@ -145,7 +145,7 @@ public enum Elementwise {
     }
 
     /// Strides (in elements) for reading a tensor of `shape` as if broadcast to `outShape`: 0 on broadcast axes.
-    public static func broadcastStrides(_ shape: [Int], to outShape: [Int]) -> [Int] {
+    package static func broadcastStrides(_ shape: [Int], to outShape: [Int]) -> [Int] {
         let rank = outShape.count
         let own = Tensor.contiguousStrides(shape)
         var strides = [Int](repeating: 0, count: rank)
@@ -157,7 +157,7 @@ public enum Elementwise {
 
     /// `y = a op b` with NumPy broadcasting; `y` has shape `broadcastShape(aShape, bShape)`.
     /// Rows of the innermost axis are vectorised; outer axes are split across `threads`.
-    public static func binary(_ op: Binary, _ a: UnsafePointer<Float>, _ aShape: [Int],
+    package static func binary(_ op: Binary, _ a: UnsafePointer<Float>, _ aShape: [Int],
                               _ b: UnsafePointer<Float>, _ bShape: [Int],
                               _ y: UnsafeMutablePointer<Float>, threads: Int = 1) {
         guard let outShape = broadcastShape(aShape, bShape) else {

@@ -1,10 +1,10 @@
 import CBLAS
 
 /// Matrix products through OpenBLAS.
-public enum MatMul {
+package enum MatMul {
     /// `C[m×n] = alpha · op(A) · op(B) + beta · C`, row-major float32; `op` transposes when asked
     /// (A is then stored k × m, B n × k).
-    public static func sgemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+    package static func sgemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
                              m: Int, n: Int, k: Int, transA: Bool = false, transB: Bool = false,
                              alpha: Float = 1, beta: Float = 0) {
         guard m > 0, n > 0 else { return }

@@ -2,14 +2,14 @@
 /// channels follow one another — a channel Concat that is never materialised — each of which may be read
 /// through a ``ResizeTaps`` (a Resize that is never materialised either). Plane `c` of a single tensor is
 /// `base + c · planeSize` (so batches follow on); segments are for batch 1.
-public struct ChannelPlanes {
-    public static let maxSegments = 4
-    public struct Segment {
-        public var tensor: UnsafePointer<Float>
-        public var channels: Int
+package struct ChannelPlanes {
+    package static let maxSegments = 4
+    package struct Segment {
+        package var tensor: UnsafePointer<Float>
+        package var channels: Int
         /// When set, the segment is `tensor` resized by these taps, row by row as it is read.
-        public var resize: ResizeTaps?
-        public init(tensor: UnsafePointer<Float>, channels: Int, resize: ResizeTaps? = nil) {
+        package var resize: ResizeTaps?
+        package init(tensor: UnsafePointer<Float>, channels: Int, resize: ResizeTaps? = nil) {
             self.tensor = tensor; self.channels = channels; self.resize = resize
         }
     }
@@ -18,11 +18,11 @@ public struct ChannelPlanes {
     /// First channel of segments 1, 2 and 3 (Int.max when absent).
     private let start1: Int, start2: Int, start3: Int
     /// Floats per plane as read (the resized size for a resized segment).
-    public let planeSize: Int
+    package let planeSize: Int
     /// Floats of per-row scratch that ``row(_:_:width:scratch:)`` needs (0 when nothing is resized).
-    public let rowScratchFloats: Int
+    package let rowScratchFloats: Int
 
-    public init(_ base: UnsafePointer<Float>, planeSize: Int) {
+    package init(_ base: UnsafePointer<Float>, planeSize: Int) {
         s0 = Segment(tensor: base, channels: .max)
         (s1, s2, s3) = (nil, nil, nil)
         (start1, start2, start3) = (.max, .max, .max)
@@ -31,7 +31,7 @@ public struct ChannelPlanes {
     }
 
     /// `count` (1…4) segments; `segment(i)` gives segment i. `planeSize` is the size of a plane as read.
-    public init(planeSize: Int, count: Int, segment: (Int) -> Segment) {
+    package init(planeSize: Int, count: Int, segment: (Int) -> Segment) {
         precondition(count >= 1 && count <= Self.maxSegments)
         s0 = segment(0)
         s1 = count > 1 ? segment(1) : nil
@@ -57,7 +57,7 @@ public struct ChannelPlanes {
     /// Row `y` (of `width` floats) of channel `c`: a pointer into the tensor, or, for a resized segment,
     /// the row computed into `scratch` (``rowScratchFloats`` floats).
     @inline(__always)
-    public func row(_ c: Int, _ y: Int, width: Int, scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+    package func row(_ c: Int, _ y: Int, width: Int, scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
         let (segment, k) = locate(c)
         guard let resize = segment.resize else { return segment.tensor + k * planeSize + y * width }
         resize.row(of: segment.tensor + k * resize.inHeight * resize.inWidth, y, into: scratch,

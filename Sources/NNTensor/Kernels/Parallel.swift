@@ -1,11 +1,11 @@
 import Dispatch
 
 /// Splits work across threads. The engine owns its threads: kernels never start their own.
-public enum Parallel {
+package enum Parallel {
     /// Runs `body(i)` for every `i` in `0..<count`, using up to `threads` threads.
     /// Iterations are dealt out in contiguous blocks, so neighbouring work stays on one thread.
     @inlinable
-    public static func forEach(_ count: Int, threads: Int, _ body: (Int) -> Void) {
+    package static func forEach(_ count: Int, threads: Int, _ body: (Int) -> Void) {
         let workers = min(max(threads, 1), count)
         if workers <= 1 {
             for i in 0..<count { body(i) }
@@ -21,7 +21,7 @@ public enum Parallel {
 
     /// Runs `body(worker, range)` once per worker over a split of `0..<count` into contiguous ranges.
     @inlinable
-    public static func forRanges(_ count: Int, threads: Int, _ body: (Int, Range<Int>) -> Void) {
+    package static func forRanges(_ count: Int, threads: Int, _ body: (Int, Range<Int>) -> Void) {
         let workers = min(max(threads, 1), count)
         if workers <= 1 {
             if count > 0 { body(0, 0..<count) }

@@ -1,14 +1,14 @@
 /// The geometry of a 2-D pooling window over NCHW tensors.
-public struct Pool2DGeometry: Sendable, Equatable {
-    public var planes: Int  // batch × channels
-    public var inHeight: Int, inWidth: Int
-    public var kernelHeight: Int, kernelWidth: Int
-    public var strideY: Int = 1, strideX: Int = 1
-    public var dilationY: Int = 1, dilationX: Int = 1
-    public var padTop: Int = 0, padLeft: Int = 0, padBottom: Int = 0, padRight: Int = 0
-    public var ceilMode = false
+package struct Pool2DGeometry: Sendable, Equatable {
+    package var planes: Int  // batch × channels
+    package var inHeight: Int, inWidth: Int
+    package var kernelHeight: Int, kernelWidth: Int
+    package var strideY: Int = 1, strideX: Int = 1
+    package var dilationY: Int = 1, dilationX: Int = 1
+    package var padTop: Int = 0, padLeft: Int = 0, padBottom: Int = 0, padRight: Int = 0
+    package var ceilMode = false
 
-    public init(planes: Int, inHeight: Int, inWidth: Int, kernelHeight: Int, kernelWidth: Int) {
+    package init(planes: Int, inHeight: Int, inWidth: Int, kernelHeight: Int, kernelWidth: Int) {
         self.planes = planes
         self.inHeight = inHeight
         self.inWidth = inWidth
@@ -18,7 +18,7 @@ public struct Pool2DGeometry: Sendable, Equatable {
 
     /// Output length along one axis, with ONNX's rule for `ceil_mode`: a window that would start
     /// inside the trailing padding is dropped.
-    public static func outputLength(input: Int, kernel: Int, stride: Int, dilation: Int,
+    package static func outputLength(input: Int, kernel: Int, stride: Int, dilation: Int,
                                     padBegin: Int, padEnd: Int, ceilMode: Bool) -> Int {
         let span = input + padBegin + padEnd - dilation * (kernel - 1) - 1
         guard span >= 0 else { return 0 }
@@ -28,19 +28,19 @@ public struct Pool2DGeometry: Sendable, Equatable {
         return n
     }
 
-    public var outHeight: Int {
+    package var outHeight: Int {
         Self.outputLength(input: inHeight, kernel: kernelHeight, stride: strideY, dilation: dilationY,
                           padBegin: padTop, padEnd: padBottom, ceilMode: ceilMode)
     }
-    public var outWidth: Int {
+    package var outWidth: Int {
         Self.outputLength(input: inWidth, kernel: kernelWidth, stride: strideX, dilation: dilationX,
                           padBegin: padLeft, padEnd: padRight, ceilMode: ceilMode)
     }
 }
 
-public enum Pool2D {
+package enum Pool2D {
     /// Max pooling; padded positions are ignored (never win), as ONNX specifies.
-    public static func max(_ g: Pool2DGeometry, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+    package static func max(_ g: Pool2DGeometry, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                            threads: Int) {
         let OH = g.outHeight, OW = g.outWidth, H = g.inHeight, W = g.inWidth
         let fast = g.kernelHeight == 2 && g.kernelWidth == 2 && g.strideY == 2 && g.strideX == 2

@@ -1,5 +1,5 @@
 /// How an output coordinate maps back to the input (ONNX Resize's `coordinate_transformation_mode`).
-public enum CoordinateTransform: String, Sendable {
+package enum CoordinateTransform: String, Sendable {
     case halfPixel = "half_pixel"
     case pytorchHalfPixel = "pytorch_half_pixel"
     case alignCorners = "align_corners"
@@ -7,7 +7,7 @@ public enum CoordinateTransform: String, Sendable {
 
     /// Input coordinate of output index `x` along an axis of `inLength` → `outLength` with `scale`.
     @inlinable
-    public func source(_ x: Int, scale: Float, inLength: Int, outLength: Int) -> Float {
+    package func source(_ x: Int, scale: Float, inLength: Int, outLength: Int) -> Float {
         let xf = Float(x)
         switch self {
         case .halfPixel: return (xf + 0.5) / scale - 0.5
@@ -20,14 +20,14 @@ public enum CoordinateTransform: String, Sendable {
 }
 
 /// How a fractional coordinate picks a pixel in nearest mode (ONNX Resize's `nearest_mode`).
-public enum NearestRounding: String, Sendable {
+package enum NearestRounding: String, Sendable {
     case roundPreferFloor = "round_prefer_floor"
     case roundPreferCeil = "round_prefer_ceil"
     case floor
     case ceil
 
     @inlinable
-    public func index(_ x: Float) -> Int {
+    package func index(_ x: Float) -> Int {
         switch self {
         case .roundPreferFloor: return x == x.rounded(.down) + 0.5 ? Int(x.rounded(.down)) : Int(x.rounded())
         case .roundPreferCeil: return Int(x.rounded(.toNearestOrAwayFromZero))
@@ -38,15 +38,15 @@ public enum NearestRounding: String, Sendable {
 }
 
 /// Resizing of the two innermost axes of a stack of planes.
-public enum Resize2D {
-    public enum Mode: Sendable, Equatable {
+package enum Resize2D {
+    package enum Mode: Sendable, Equatable {
         case nearest(NearestRounding)
         case linear
     }
 
     /// Resizes `planes` planes of `inHeight × inWidth` to `outHeight × outWidth`.
     /// `scaleY`/`scaleX` are output/input ratios as ONNX gives them (used by the half-pixel and asymmetric maps).
-    public static func run(input: UnsafePointer<Float>, planes: Int, inHeight: Int, inWidth: Int,
+    package static func run(input: UnsafePointer<Float>, planes: Int, inHeight: Int, inWidth: Int,
                            output: UnsafeMutablePointer<Float>, outHeight: Int, outWidth: Int,
                            scaleY: Float, scaleX: Float, mode: Mode, transform: CoordinateTransform, threads: Int) {
         let taps = ResizeTaps(mode: mode, transform: transform, inHeight: inHeight, inWidth: inWidth,
@@ -58,15 +58,15 @@ public enum Resize2D {
 /// One 2-D resize with its per-axis lookups computed once: for each output row and column, two source
 /// indices and their weights (nearest: one index, weight 1). Rows can be produced one at a time, so a
 /// convolution can read a resized tensor without it ever being stored.
-public final class ResizeTaps: @unchecked Sendable {
-    public let mode: Resize2D.Mode
-    public let inHeight: Int, inWidth: Int, outHeight: Int, outWidth: Int
+package final class ResizeTaps: @unchecked Sendable {
+    package let mode: Resize2D.Mode
+    package let inHeight: Int, inWidth: Int, outHeight: Int, outWidth: Int
     private let yLo: UnsafeMutablePointer<Int>, yHi: UnsafeMutablePointer<Int>
     private let yW0: UnsafeMutablePointer<Float>, yW1: UnsafeMutablePointer<Float>
     private let xLo: UnsafeMutablePointer<Int>, xHi: UnsafeMutablePointer<Int>
     private let xW0: UnsafeMutablePointer<Float>, xW1: UnsafeMutablePointer<Float>
 
-    public init(mode: Resize2D.Mode, transform: CoordinateTransform, inHeight: Int, inWidth: Int,
+    package init(mode: Resize2D.Mode, transform: CoordinateTransform, inHeight: Int, inWidth: Int,
                 outHeight: Int, outWidth: Int, scaleY: Float, scaleX: Float) {
         self.mode = mode
         self.inHeight = inHeight; self.inWidth = inWidth; self.outHeight = outHeight; self.outWidth = outWidth
@@ -106,7 +106,7 @@ public final class ResizeTaps: @unchecked Sendable {
     }
 
     /// Whether rows are doubled in width with the fixed ¼/¾ taps (vectorised in ``row(of:_:into:scratch:)``).
-    public let doublesWidth: Bool
+    package let doublesWidth: Bool
 
     deinit {
         for p in [yLo, yHi, xLo, xHi] { p.deallocate() }
@@ -114,12 +114,12 @@ public final class ResizeTaps: @unchecked Sendable {
     }
 
     /// Floats of scratch ``row(of:_:into:scratch:)`` needs.
-    public var rowScratchFloats: Int { inWidth }
+    package var rowScratchFloats: Int { inWidth }
 
     /// Output row `oy` of the resized `plane` (`inHeight × inWidth`) into `dst` (`outWidth` floats).
     /// Linear: the two source rows blended (whole vectors) into `scratch`, then two taps per output.
     @inline(__always)
-    public func row(of plane: UnsafePointer<Float>, _ oy: Int, into dst: UnsafeMutablePointer<Float>,
+    package func row(of plane: UnsafePointer<Float>, _ oy: Int, into dst: UnsafeMutablePointer<Float>,
                     scratch: UnsafeMutablePointer<Float>) {
         switch mode {
         case .nearest:
@@ -181,7 +181,7 @@ public final class ResizeTaps: @unchecked Sendable {
     }
 
     /// Resizes `planes` planes from `input` into `output`.
-    public func run(input: UnsafePointer<Float>, planes: Int, output: UnsafeMutablePointer<Float>, threads: Int) {
+    package func run(input: UnsafePointer<Float>, planes: Int, output: UnsafeMutablePointer<Float>, threads: Int) {
         let work = planes * outHeight
         let (inPlane, outH, outW) = (inHeight * inWidth, outHeight, outWidth)
         Parallel.forRanges(work, threads: work * outW >= 1 << 14 ? threads : 1) { _, range in

@@ -1,11 +1,11 @@
 /// Vectorised transcendental functions on `SIMD8<Float>` (one AVX2 register).
-public enum SIMDMath {
+package enum SIMDMath {
     /// e^x, accurate to about 2 ulp over the float range; saturates to 0 and +inf outside ±88.7.
     ///
     /// Range reduction x = n·ln2 + r with |r| ≤ ln2/2 (ln2 split in two for exactness), a degree-6
     /// polynomial for e^r, and 2^n built in the exponent bits.
     @inlinable @inline(__always)
-    public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    package static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
         let hi = SIMD8<Float>(repeating: 88.72283)
         let lo = SIMD8<Float>(repeating: -87.33654)
         let isNaN = x .!= x
@@ -36,13 +36,13 @@ public enum SIMDMath {
 
     /// `x` limited to `lo...hi` (min and max instructions; the generic `clamped` is not inlined).
     @inlinable @inline(__always)
-    public static func clamp(_ x: SIMD8<Float>, _ lo: SIMD8<Float>, _ hi: SIMD8<Float>) -> SIMD8<Float> {
+    package static func clamp(_ x: SIMD8<Float>, _ lo: SIMD8<Float>, _ hi: SIMD8<Float>) -> SIMD8<Float> {
         x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi)
     }
 
     /// 1 / (1 + e^-x).
     @inlinable @inline(__always)
-    public static func sigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    package static func sigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> {
         1 / (1 + exp(-x))
     }
 }

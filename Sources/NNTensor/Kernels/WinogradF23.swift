@@ -6,9 +6,9 @@
 /// SIMD8 lane each) and input tiles 12 at a time: per input channel and transform position the
 /// register tile loads one weight vector and broadcasts 12 tile values into 12 FMAs. Input rows are
 /// copied in bands into a zero-bordered scratch, as in ``Conv2DDirect``.
-public final class WinogradF23: ScratchConvolution, @unchecked Sendable {
-    public let geometry: Conv2DGeometry
-    public let epilogue: ConvEpilogue
+package final class WinogradF23: ScratchConvolution, @unchecked Sendable {
+    package let geometry: Conv2DGeometry
+    package let epilogue: ConvEpilogue
 
     static let tilesPerStep = 12
     private let blocks: Int                          // output-channel blocks of 8
@@ -17,17 +17,17 @@ public final class WinogradF23: ScratchConvolution, @unchecked Sendable {
     let tilesX: Int, tilesY: Int
     let paddedWidth: Int
     /// Tile rows (pairs of output rows) per band.
-    public let bandTileRows: Int
+    package let bandTileRows: Int
     /// Budget for one thread's band of input rows, in floats (1 MiB).
     static let maxScratchFloats = 1 << 18
 
     /// Whether `g` is a plain 3×3 convolution: stride 1, dilation 1, one group.
-    public static func supports(_ g: Conv2DGeometry) -> Bool {
+    package static func supports(_ g: Conv2DGeometry) -> Bool {
         g.kernelHeight == 3 && g.kernelWidth == 3 && g.strideY == 1 && g.strideX == 1
             && g.dilationY == 1 && g.dilationX == 1 && g.groups == 1
     }
 
-    public init(geometry g: Conv2DGeometry, weights w: [Float], bias b: [Float]?, epilogue: ConvEpilogue = .none) {
+    package init(geometry g: Conv2DGeometry, weights w: [Float], bias b: [Float]?, epilogue: ConvEpilogue = .none) {
         precondition(Self.supports(g) && w.count == g.outChannels * g.inChannels * 9)
         geometry = g
         self.epilogue = epilogue
@@ -72,9 +72,9 @@ public final class WinogradF23: ScratchConvolution, @unchecked Sendable {
     var threadFloats: Int { geometry.inChannels * 16 * Self.tilesPerStep + 16 * Self.tilesPerStep * 8 }
 
     /// Each thread has its own band and work area (see ``PaddedBand/perThread``).
-    public func scratchFloats(threads: Int) -> Int { threads * (bandFloats + threadFloats) }
+    package func scratchFloats(threads: Int) -> Int { threads * (bandFloats + threadFloats) }
 
-    public func run(input: ChannelPlanes, output: UnsafeMutablePointer<Float>,
+    package func run(input: ChannelPlanes, output: UnsafeMutablePointer<Float>,
                     scratch: UnsafeMutablePointer<Float>, threads: Int, residual: UnsafePointer<Float>?) {
         let g = geometry
         let delta = residual.map { $0 - UnsafePointer(output) }

@@ -10,9 +10,9 @@
 /// on whole vectors. For each of the 36 transform positions, the product loop takes output channels 16
 /// at a time (two SIMD8 vectors) and tiles 6, 6 and 4 at a time (broadcast); the output transform adds
 /// the bias, clamps, adds any residual and stores each tile's 4×4 block in the NCHW output.
-public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
-    public let geometry: Conv2DGeometry
-    public let epilogue: ConvEpilogue
+package final class WinogradF43: ScratchConvolution, @unchecked Sendable {
+    package let geometry: Conv2DGeometry
+    package let epilogue: ConvEpilogue
 
     /// Tiles per step: one SIMD16 of the input transform.
     static let tilesPerStep = 16
@@ -27,18 +27,18 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
     /// Columns per phase of a band row: padded x = 4·q + phase.
     let quads: Int
     /// Tile rows (groups of four output rows) per band.
-    public let bandTileRows: Int
+    package let bandTileRows: Int
     /// Budget for one thread's band of input rows, in floats (1 MiB, about a core's share of cache); at
     /// least one tile row is always taken.
     static let bandBudgetFloats = 1 << 18
 
     /// Whether `g` is a plain 3×3 convolution: stride 1, dilation 1, one group.
-    public static func supports(_ g: Conv2DGeometry) -> Bool { WinogradF23.supports(g) }
+    package static func supports(_ g: Conv2DGeometry) -> Bool { WinogradF23.supports(g) }
 
     /// - Parameters:
     ///   - weights: `outChannels × inChannels × 3 × 3` floats, ONNX's layout.
     ///   - bias: `outChannels` floats, or nil for none.
-    public init(geometry g: Conv2DGeometry, weights w: [Float], bias b: [Float]?, epilogue: ConvEpilogue = .none) {
+    package init(geometry g: Conv2DGeometry, weights w: [Float], bias b: [Float]?, epilogue: ConvEpilogue = .none) {
         precondition(Self.supports(g) && w.count == g.outChannels * g.inChannels * 9)
         geometry = g
         self.epilogue = epilogue
@@ -109,11 +109,11 @@ public final class WinogradF43: ScratchConvolution, @unchecked Sendable {
     }
 
     /// Each thread has its own band and work area: threads never wait for each other within a run.
-    public func scratchFloats(threads: Int) -> Int { threads * (bandFloats + threadFloats) }
+    package func scratchFloats(threads: Int) -> Int { threads * (bandFloats + threadFloats) }
 
     /// Per thread (``PaddedBand/perThread``), band by band: copy the band's input rows, then transform,
     /// multiply and store every tile of the band.
-    public func run(input: ChannelPlanes, output: UnsafeMutablePointer<Float>,
+    package func run(input: ChannelPlanes, output: UnsafeMutablePointer<Float>,
                     scratch: UnsafeMutablePointer<Float>, threads: Int, residual: UnsafePointer<Float>?) {
         let g = geometry
         let delta = residual.map { $0 - UnsafePointer(output) }
