@@ -22,6 +22,16 @@ public struct Image: Sendable, Equatable {
         for i in 0..<width * height { rgb[3 * i] = color.0; rgb[3 * i + 1] = color.1; rgb[3 * i + 2] = color.2 }
         self.init(width: width, height: height, rgb: rgb)
     }
+
+    /// An opaque RGB image whose three channels all carry `gray`'s levels (for formats without a grey
+    /// pipeline of ours, such as a mask written as JPEG).
+    public init(gray: GrayImage) {
+        var rgb = [UInt8](repeating: 0, count: gray.pixels.count * 3)
+        gray.pixels.withUnsafeBufferPointer { g in
+            for i in 0..<g.count { rgb[3 * i] = g[i]; rgb[3 * i + 1] = g[i]; rgb[3 * i + 2] = g[i] }
+        }
+        self.init(width: gray.width, height: gray.height, rgb: rgb)
+    }
 }
 
 /// An 8-bit single-channel image (a mask), row-major.

@@ -138,15 +138,3 @@ enum PNGFormat {
     static let rgba = color | alpha
     static let linearRGBA = linear | color | alpha
 }
-
-/// Colour to grey, with Pillow's ITU-R 601-2 weights and rounding.
-public enum Grayscale {
-    public static func luminance(_ image: Image) -> GrayImage {
-        var out = [UInt8](repeating: 0, count: image.width * image.height)
-        for i in 0..<out.count {
-            let r = UInt32(image.rgb[3 * i]), g = UInt32(image.rgb[3 * i + 1]), b = UInt32(image.rgb[3 * i + 2])
-            out[i] = UInt8((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16)
-        }
-        return GrayImage(width: image.width, height: image.height, pixels: out)
-    }
-}

@@ -30,8 +30,6 @@ public struct ModelPreset: Sendable, Equatable {
         a.name == b.name && a.family == b.family && a.size == b.size && a.mean == b.mean && a.std == b.std
     }
 
-    public static let u2netFamily = ["u2net", "u2netp", "u2net_human_seg", "silueta"]
-
     /// The preset for a U²-Net-family model at `size` (320 by default).
     public static func u2net(name: String = "u2netp", size: Int = 320) -> ModelPreset {
         ModelPreset(name: name, family: .rembg, size: size, mean: (0.485, 0.456, 0.406), std: (0.229, 0.224, 0.225))
@@ -121,38 +119,5 @@ public struct ModelPreset: Sendable, Equatable {
         }
         let resized = Resample.lanczos(levels, width: w, height: h, channels: 1, outWidth: width, outHeight: height)
         return GrayImage(width: width, height: height, pixels: resized)
-    }
-}
-
-/// Area interpolation as PyTorch's `interpolate(mode: "area")` computes it (adaptive average pooling):
-/// output pixel `i` averages input pixels `⌊i·in/out⌋ ..< ⌈(i+1)·in/out⌉`, in both directions.
-public enum AreaResize {
-    public static func resize(_ src: [Float], width: Int, height: Int, channels: Int, outWidth: Int, outHeight: Int) -> [Float] {
-        func spans(_ n: Int, _ m: Int) -> [Range<Int>] {
-            (0..<m).map { i in (i * n / m)..<(((i + 1) * n + m - 1) / m) }
-        }
-        let xs = spans(width, outWidth), ys = spans(height, outHeight)
-        // Columns first, then rows, each an average over its span.
-        var rows = [Float](repeating: 0, count: height * outWidth * channels)
-        for y in 0..<height {
-            for (ox, span) in xs.enumerated() {
-                for c in 0..<channels {
-                    var s: Float = 0
-                    for x in span { s += src[(y * width + x) * channels + c] }
-                    rows[(y * outWidth + ox) * channels + c] = s / Float(span.count)
-                }
-            }
-        }
-        var out = [Float](repeating: 0, count: outHeight * outWidth * channels)
-        for (oy, span) in ys.enumerated() {
-            for ox in 0..<outWidth {
-                for c in 0..<channels {
-                    var s: Float = 0
-                    for y in span { s += rows[(y * outWidth + ox) * channels + c] }
-                    out[(oy * outWidth + ox) * channels + c] = s / Float(span.count)
-                }
-            }
-        }
-        return out
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import Imaging
 
 /// What to do to a matte after the network: the options of `u2net-run --refine …` and of the library.
@@ -46,8 +45,9 @@ public struct RefinedMatte: Sendable {
     public var matte: GrayImage
     /// Foreground colours (the photo's size), or nil when not decontaminating.
     public var foreground: Image?
-    /// Milliseconds per stage: `cleanup`, `trimap`, `guided`, `closed_form`, `shrink`, `feather`, `foreground`.
-    public var timings: [String: Double]
+    /// Milliseconds of the stages that ran: `.cleanup`, `.trimap`, `.guided`, `.closedForm`, `.shrink`, `.feather`,
+    /// `.foreground`.
+    public var timings: StageTimings
     /// The closed-form solve's report, when it ran.
     public var solver: MatteRefiner.SolverReport?
 }
@@ -57,43 +57,38 @@ extension MatteRefiner {
     /// feather, then foreground estimation on the final matte.
     public static func refine(image: Image, matte: GrayImage, refinement r: Refinement) -> RefinedMatte {
         precondition(image.width == matte.width && image.height == matte.height, "refine: sizes differ")
-        if r.isIdentity { return RefinedMatte(matte: matte, foreground: nil, timings: [:], solver: nil) }
-        var timings: [String: Double] = [:]
-        func timed<T>(_ key: String, _ body: () -> T) -> T {
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            defer { timings[key] = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 }
-            return body()
-        }
+        var timings = StageTimings()
+        if r.isIdentity { return RefinedMatte(matte: matte, foreground: nil, timings: timings, solver: nil) }
         var m = matte
         var solver: SolverReport?
-        if r.cleanup { m = timed("cleanup") { MatteCleanup.clean(m).0 } }
+        if r.cleanup { m = timings.measure(.cleanup) { MatteCleanup.clean(m).0 } }
         switch r.method {
         case .none: break
         case .guided:
-            m = timed("guided") { guidedFilter(image: image, matte: m, radius: r.guidedRadius, epsilon: r.guidedEpsilon, threads: r.threads) }
+            m = timings.measure(.guided) { guidedFilter(image: image, matte: m, radius: r.guidedRadius, epsilon: r.guidedEpsilon, threads: r.threads) }
         case .closedForm:
-            let trimap = timed("trimap") {
+            let trimap = timings.measure(.trimap) {
                 Trimap.make(from: m, foregroundThreshold: r.trimapForeground, backgroundThreshold: r.trimapBackground, erode: r.trimapErode)
             }
             // The solve starts from a coarse guided filter's matte (its fit on a grid of about radius / 4
             // pixels): smoother and closer than the network's, so fewer iterations and a better result
             // (1200 × 1500 portraits: 160–350 iterations instead of 360–580).
             let radius = r.guidedRadius > 0 ? r.guidedRadius : defaultGuidedRadius(width: image.width, height: image.height)
-            let start = timed("guided") {
+            let start = timings.measure(.guided) {
                 guidedFilter(image: image, matte: m, radius: radius, epsilon: r.guidedEpsilon,
                              subsample: max(1, (radius + 2) / 4), threads: r.threads)
             }
-            let solved = timed("closed_form") {
+            let solved = timings.measure(.closedForm) {
                 closedForm(image: image, trimap: trimap, initial: start, epsilon: r.epsilon, tolerance: r.tolerance,
                            maxIterations: r.maxIterations, threads: r.threads)
             }
             m = solved.matte
             solver = solved.report
         }
-        if r.shrink > 0 { m = timed("shrink") { MatteCleanup.shrink(m, pixels: r.shrink) } }
-        if r.feather > 0 { m = timed("feather") { MatteCleanup.feather(m, radius: r.feather) } }
+        if r.shrink > 0 { m = timings.measure(.shrink) { MatteCleanup.shrink(m, pixels: r.shrink) } }
+        if r.feather > 0 { m = timings.measure(.feather) { MatteCleanup.feather(m, radius: r.feather) } }
         let final = m
-        let foreground = r.decontaminate ? timed("foreground") { ForegroundEstimator.estimate(image: image, matte: final, threads: r.threads) } : nil
+        let foreground = r.decontaminate ? timings.measure(.foreground) { ForegroundEstimator.estimate(image: image, matte: final, threads: r.threads) } : nil
         return RefinedMatte(matte: m, foreground: foreground, timings: timings, solver: solver)
     }
 }

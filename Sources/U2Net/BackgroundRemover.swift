@@ -1,11 +1,11 @@
 import Foundation
 import Imaging
 import Matting
-import NNRuntime
 import NNTensor
 
 /// Removes photo backgrounds with a U²-Net-family model: load once, then call ``mask(for:)`` or
-/// ``remove(_:)`` for each photo. Thread-safe: concurrent calls are serialised on the model.
+/// ``remove(_:refinement:)`` for each photo. A short form of ``CutoutPipeline`` (which it runs), for callers
+/// that want images rather than files. Thread-safe: concurrent calls are serialised on the model.
 ///
 /// ```swift
 /// let remover = try BackgroundRemover(model: "u2netp")
@@ -13,10 +13,13 @@ import NNTensor
 /// let result = try remover.remove(photo)
 /// try PNGCodec.encode(result.cutout).write(to: URL(fileURLWithPath: "portrait.png"))
 /// ```
-public final class BackgroundRemover: @unchecked Sendable {
-    public let model: InferenceModel
-    public let preset: ModelPreset
-    private let lock = NSLock()
+public final class BackgroundRemover: Sendable {
+    /// The pipeline every call goes through.
+    public let pipeline: CutoutPipeline
+    /// The network.
+    public var model: InferenceModel { pipeline.model }
+    /// How the network's input is prepared and its output finished.
+    public var preset: ModelPreset { pipeline.preset }
 
     /// The matte and the cutout of one photo.
     public struct Result: Sendable {
@@ -27,8 +30,9 @@ public final class BackgroundRemover: @unchecked Sendable {
         /// The subject's estimated colours when the refinement decontaminates (`Refinement.decontaminate`),
         /// else nil; flatten with `Composite.over(_:mask:background:foreground:)` to keep them.
         public var foreground: Image?
-        /// Milliseconds per stage: preparing, in the network, finishing the mask, each refinement stage, compositing.
-        public var timings: [String: Double]
+        /// Milliseconds per stage: `.prepare`, `.infer`, `.finish`, each refinement stage, `.composite`
+        /// (also readable by name: `timings["closed_form"]`).
+        public var timings: StageTimings
     }
 
     /// - Parameters:
@@ -37,45 +41,22 @@ public final class BackgroundRemover: @unchecked Sendable {
     ///     RMBG, 512 for MODNet's shorter side). The family comes from the model's file name (``ModelPreset/forModel(named:size:)``).
     ///   - threads: inference threads (default: every core).
     public init(model: String = "u2netp", size: Int? = nil, threads: Int? = nil) throws {
-        let path = try ModelLocator.locate(model)
-        self.model = try InferenceModel(path: path, threads: threads)
-        let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        preset = .forModel(named: stem, size: size)
+        pipeline = try CutoutPipeline(model: model, size: size, threads: threads)
     }
 
     /// The 8-bit mask for `image`, at its size.
     public func mask(for image: Image) throws -> GrayImage {
-        try maskWithTimings(for: image).0
-    }
-
-    func maskWithTimings(for image: Image) throws -> (GrayImage, [String: Double]) {
-        var timings: [String: Double] = [:]
-        func timed<T>(_ key: String, _ body: () throws -> T) rethrows -> T {
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            defer { timings[key] = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 }
-            return try body()
-        }
-        let input = timed("prepare") { prepare(image) }
-        let output: Tensor = try timed("infer") { try infer(input) }
-        let mask = timed("finish") { finish(output, width: image.width, height: image.height) }
-        return (mask, timings)
+        try pipeline.run(image, options: CutoutOptions(composition: .mask, format: nil)).mask
     }
 
     /// Step 1 of ``mask(for:)``: the network input for `image` (the model preset's preprocessing,
-    /// `1 × 3 × size × size`). Safe to run on one photo while ``infer(_:)`` runs on another.
+    /// `1 × 3 × H × W` float32; `H × W` is `size × size` for the rembg family, aspect-preserving for MODNet).
+    /// Safe to run on one photo while ``infer(_:)`` runs on another.
     public func prepare(_ image: Image) -> Tensor { preset.prepare(image) }
 
-    /// Step 2: the network's first output for a prepared input (`1 × 1 × size × size`). One inference runs
-    /// at a time; callers on other threads wait.
-    public func infer(_ input: Tensor) throws -> Tensor {
-        lock.lock(); defer { lock.unlock() }
-        // Only the first output is needed: fill the input in place and read that one back.
-        let session = try model.session(inputShape: input.shape)
-        let buffer = session.inputBuffer(0)
-        input.floats.withUnsafeBufferPointer { _ = buffer.update(fromContentsOf: $0) }
-        session.execute(timings: nil)
-        return session.output(0)
-    }
+    /// Step 2: the network's first output for a prepared input (`1 × 1 × H × W`, the input's `H × W`). One
+    /// inference runs at a time; callers on other threads wait.
+    public func infer(_ input: Tensor) throws -> Tensor { try pipeline.network(input) }
 
     /// Step 3: the 8-bit mask at `width × height` pixels from the network's output.
     public func finish(_ output: Tensor, width: Int, height: Int) -> GrayImage {
@@ -96,29 +77,17 @@ public final class BackgroundRemover: @unchecked Sendable {
     /// let result = try remover.remove(photo, refinement: refinement)
     /// ```
     public func remove(_ image: Image, refinement: Refinement = Refinement()) throws -> Result {
-        let (raw, networkTimings) = try maskWithTimings(for: image)
-        var timings = networkTimings
-        let refined = MatteRefiner.refine(image: image, matte: raw, refinement: refinement)
-        let mask = refined.matte, foreground = refined.foreground
-        timings.merge(refined.timings) { $1 }
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        let cutout = Composite.cutout(image, mask: mask, foreground: foreground)
-        timings["composite"] = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
-        return Result(mask: mask, cutout: cutout, foreground: foreground, timings: timings)
+        let result = try pipeline.run(image, options: CutoutOptions(refinement: refinement, composition: .cutout, format: nil))
+        guard let cutout = result.cutout else { preconditionFailure("a cutout composition gives a cutout") }
+        return Result(mask: result.mask, cutout: cutout, foreground: result.foreground, timings: result.timings)
     }
 
     /// `remove` from async code, off the caller's executor.
     public func remove(_ image: Image, refinement: Refinement = Refinement()) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Swift.Result { try self.remove(image, refinement: refinement) })
+                continuation.resume(with: Swift.Result(catching: { try self.remove(image, refinement: refinement) }))
             }
         }
-    }
-}
-
-extension Swift.Result where Failure == Error {
-    init(_ body: () throws -> Success) {
-        do { self = .success(try body()) } catch { self = .failure(error) }
     }
 }

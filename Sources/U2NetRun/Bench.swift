@@ -14,22 +14,15 @@ struct Bench: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object.") var json = false
     @Flag(name: .long, help: "Print time per op kind and per convolution class, and the slowest steps.") var profile = false
     @Option(name: .customLong("steps"), help: "Slowest steps listed by --profile.") var stepsListed = 15
-    @Option(name: .long, help: "Convolution algorithm: auto, im2col, direct, winograd (F(4×4,3×3)) or winograd2x2 (F(2×2,3×3)), each where it applies.")
-    var convolution: String = "auto"
+    @Option(name: .long, help: "Convolution algorithm, each where it applies: winograd is F(4×4,3×3), winograd2x2 F(2×2,3×3).")
+    var convolution: PlanOptions.Convolution = .automatic
 
     func run() {
         reportingErrors {
             guard runs >= 1, warmup >= 0 else { throw ValidationError("--runs must be ≥ 1 and --warmup ≥ 0") }
             if let size, size < 1 || size > 16384 { throw ValidationError("--size must be in 1...16384") }
             let model = try options.load()
-            switch convolution {
-            case "auto": break
-            case "im2col": model.planOptions.convolution = .im2col
-            case "direct": model.planOptions.convolution = .direct
-            case "winograd": model.planOptions.convolution = .winograd
-            case "winograd2x2": model.planOptions.convolution = .winograd2x2
-            default: throw ValidationError("--convolution must be auto, im2col, direct, winograd or winograd2x2")
-            }
+            model.planOptions.convolution = convolution
             let shape = try model.inputShape(size: size)
             let session = try model.session(inputShape: shape)
             // A deterministic input in the range a normalised photo has.
@@ -42,9 +35,9 @@ struct Bench: ParsableCommand {
             defer { timings.deallocate() }
             var times: [Double] = []
             for _ in 0..<runs {
-                let t0 = DispatchTime.now().uptimeNanoseconds
+                let watch = Stopwatch()
                 session.execute(timings: profile ? timings : nil)
-                times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                times.append(watch.milliseconds)
             }
             let sorted = times.sorted()
             let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2

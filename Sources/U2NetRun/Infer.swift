@@ -37,10 +37,10 @@ struct Infer: ParsableCommand {
                 throw ValidationError("input shape \(tensor.shape) does not fit the model's input \(declared.map { $0.map(String.init) ?? "?" })")
             }
             let outputs = try model.run(tensor)
-            if let output { try NPYFile.write(outputs[0], path: output) }
+            if let output { try OutputFile.write(NPYFile.encode(outputs[0]), to: output) }
             if let allOutputs {
                 try FileManager.default.createDirectory(atPath: allOutputs, withIntermediateDirectories: true)
-                for (k, t) in outputs.enumerated() { try NPYFile.write(t, path: "\(allOutputs)/output_\(k).npy") }
+                for (k, t) in outputs.enumerated() { try OutputFile.write(NPYFile.encode(t), to: "\(allOutputs)/output_\(k).npy") }
             }
         }
     }

@@ -3,8 +3,8 @@ import U2Net
 
 /// The matte refinement options shared by `remove` and `refine`.
 struct RefineOptions: ParsableArguments {
-    @Option(name: .long, help: "Refine the matte against the photo: none, guided or closed-form.")
-    var refine: String = "none"
+    @Option(name: .long, help: "Refine the matte against the photo.")
+    var refine: Refinement.Method = .none
     @Flag(name: .long, help: "Estimate the subject's own colours at the edges (no fringe of the old background).")
     var decontaminate = false
     @Option(name: .long, help: "Closed form: mask level above which pixels are surely subject.") var trimapFg: Int = 240
@@ -20,9 +20,6 @@ struct RefineOptions: ParsableArguments {
     @Flag(name: .long, help: "Drop small islands and fill small holes in the mask first.") var cleanup = false
 
     func validate() throws {
-        guard Refinement.Method(rawValue: refine) != nil else {
-            throw ValidationError("--refine must be none, guided or closed-form")
-        }
         for (name, v) in [("--trimap-fg", trimapFg), ("--trimap-bg", trimapBg)] where !(0...255).contains(v) {
             throw ValidationError("\(name) must be in 0...255")
         }
@@ -38,7 +35,7 @@ struct RefineOptions: ParsableArguments {
 
     func refinement(threads: Int?) -> Refinement {
         var r = Refinement()
-        r.method = Refinement.Method(rawValue: refine) ?? .none
+        r.method = refine
         r.decontaminate = decontaminate
         r.trimapForeground = UInt8(trimapFg)
         r.trimapBackground = UInt8(trimapBg)

@@ -19,11 +19,10 @@ struct Remove: ParsableCommand {
     var size: Int?
     @Option(name: .long, help: "Inference threads (default: every core).") var threads: Int?
     @Flag(name: .long, help: "Write the 8-bit mask as a grey PNG instead of a cutout.") var maskOnly = false
-    @Option(name: .long, help: "Flatten onto a colour: white, off-white, light-grey, pale-blue, black or #RRGGBB.")
-    var bg: String?
+    @Option(name: .long, help: "Flatten onto a colour (a name or #RRGGBB).") var bg: Background?
     @Option(name: .long, help: "Flatten onto this image, scaled to cover.") var bgImage: String?
-    @Option(name: .long, help: "Output format for folders and stdout: png or jpg (jpg needs --bg, --bg-image or --mask-only).")
-    var format: String?
+    @Option(name: .long, help: "Output format for folders and stdout (jpg needs --bg, --bg-image or --mask-only).")
+    var format: ImageFormat?
     @Option(name: .long, help: "JPEG quality, 1–100.") var quality: Int = 92
     @Flag(name: .long, help: "Skip inputs whose output already exists.") var skipExisting = false
     @Option(name: .long, help: "Refuse images larger than this many megapixels.") var maxMegapixels: Double = 100
@@ -37,11 +36,7 @@ struct Remove: ParsableCommand {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if !(1...100).contains(quality) { throw ValidationError("--quality must be in 1...100") }
         if !(maxMegapixels > 0) { throw ValidationError("--max-megapixels must be positive") }
-        if let bg, Composite.color(bg) == nil {
-            throw ValidationError("unknown colour '\(bg)': use white, off-white, light-grey, pale-blue, black or #RRGGBB")
-        }
         if bg != nil && bgImage != nil { throw ValidationError("give --bg or --bg-image, not both") }
-        if let format, !["png", "jpg", "jpeg"].contains(format.lowercased()) { throw ValidationError("--format must be png or jpg") }
     }
 
     func run() {
@@ -55,12 +50,17 @@ struct Remove: ParsableCommand {
         var output: String
     }
 
-    var flattens: Bool { bg != nil || bgImage != nil }
+    /// The format written to `path`: `--format`, else the one its name says, else PNG.
+    func outputFormat(for path: String?) -> ImageFormat {
+        format ?? path.flatMap { ImageFormat(path: $0) } ?? .png
+    }
 
-    func outputExtension(for path: String?) -> String {
-        if let f = format?.lowercased() { return f == "jpeg" ? "jpg" : f }
-        if let path, path.lowercased().hasSuffix(".jpg") || path.lowercased().hasSuffix(".jpeg") { return "jpg" }
-        return "png"
+    /// What is written: the mask, the photo flattened onto `--bg` or `--bg-image`, or the cutout.
+    func composition(backgroundImage: Image?) -> Composition {
+        if maskOnly { return .mask }
+        if let bg { return .flatten(onto: bg) }
+        if let backgroundImage { return .flatten(onto: .image(backgroundImage)) }
+        return .cutout
     }
 
     func jobs() throws -> [Job] {
@@ -72,7 +72,7 @@ struct Remove: ParsableCommand {
             let out: String
             if let output { out = output } else if input == "-" { out = "-" } else {
                 let url = URL(fileURLWithPath: input)
-                out = url.deletingPathExtension().path + ".out." + outputExtension(for: nil)
+                out = url.deletingPathExtension().path + ".out." + outputFormat(for: nil).fileExtension
             }
             return [Job(input: input, output: out)]
         }
@@ -82,7 +82,7 @@ struct Remove: ParsableCommand {
         if fm.fileExists(atPath: output, isDirectory: &isDir), !isDir.boolValue {
             throw ValidationError("-o '\(output)' is a file; several inputs need a folder")
         }
-        let ext = outputExtension(for: nil)
+        let ext = outputFormat(for: nil).fileExtension
         var jobs: [Job] = []
         for input in inputs {
             // A file (or a missing path, reported when its turn comes) maps to <stem>.<ext> in the folder.
@@ -109,33 +109,34 @@ struct Remove: ParsableCommand {
 
     func process() throws -> Int32 {
         let jobs = try jobs()
-        for job in jobs where outputExtension(for: job.output) == "jpg" && !flattens && !maskOnly {
+        let composition = composition(backgroundImage: try bgImage.map { try ImageFile.load(path: $0) })
+        for job in jobs where outputFormat(for: job.output) == .jpeg && composition.isTransparent {
             throw ValidationError("JPEG has no transparency: add --bg COLOR or --bg-image FILE, or write PNG ('\(job.output)')")
         }
-        let color = bg.flatMap(Composite.color)
-        let background = try bgImage.map { try ImageFile.load(path: $0) }
-        let remover = try BackgroundRemover(model: model, size: size, threads: threads)
-        let refinement = refineOptions.refinement(threads: threads)
-        let writer = OutputWriter(maskOnly: maskOnly, quality: quality)
+        let pipeline = try CutoutPipeline(model: model, size: size, threads: threads)
+        let options = CutoutOptions(refinement: refineOptions.refinement(threads: threads), composition: composition,
+                                    jpegQuality: quality)
         let maxPixels = Int(maxMegapixels * 1e6)
         let progress = Progress(total: jobs.count, enabled: !quiet && !json && jobs.count > 1)
         let failures = FailureLog()
         var skipped = 0
 
-        // Decoding and preprocessing of the next photo overlap inference of the current one; finishing the
-        // mask, compositing, encoding and writing overlap the next. Only inference runs on this thread.
+        // Decoding and preparing the next photo overlap inference of the current one; finishing the mask,
+        // refining, compositing, encoding and writing overlap the next. Only inference runs on this thread.
         let io = DispatchQueue(label: "u2net-run.io", attributes: .concurrent)
         let writes = DispatchGroup()
-        @Sendable func decode(_ job: Job) -> Swift.Result<Decoded, Error> {
-            Swift.Result {
+        @Sendable func decode(_ job: Job) -> Swift.Result<PreparedPhoto, Error> {
+            Swift.Result(catching: {
+                let watch = Stopwatch()
                 let data = job.input == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try ImageFile.read(path: job.input)
                 let image = try ImageFile.decode(data, path: job.input == "-" ? "<stdin>" : job.input, maxPixels: maxPixels)
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                let input = remover.prepare(image)
-                return Decoded(image: image, input: input, prepareMs: Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
-            }
+                let decodeMs = watch.milliseconds
+                var prepared = pipeline.prepare(image)
+                prepared.timings[.decode] = decodeMs
+                return prepared
+            })
         }
-        func startDecode(_ index: Int) -> (() -> Swift.Result<Decoded, Error>)? {
+        func startDecode(_ index: Int) -> (() -> Swift.Result<PreparedPhoto, Error>)? {
             guard index < jobs.count else { return nil }
             let slot = DecodeSlot()
             let job = jobs[index]
@@ -148,43 +149,21 @@ struct Remove: ParsableCommand {
             if pending[i] { skipped += 1; progress.step(); if i + 1 < jobs.count, !pending[i + 1] { next = startDecode(i + 1) }; continue }
             let decoded = next!()
             next = i + 1 < jobs.count && !pending[i + 1] ? startDecode(i + 1) : nil
-            let t0 = DispatchTime.now().uptimeNanoseconds
             do {
-                let decodedPhoto = try decoded.get()
-                let image = decodedPhoto.image
-                let decodeMs = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
-                let t1 = DispatchTime.now().uptimeNanoseconds
-                let output = try remover.infer(decodedPhoto.input)
-                let inferMs = Double(DispatchTime.now().uptimeNanoseconds - t1) / 1e6
-                let ext = outputExtension(for: job.output)
+                let inferred = try pipeline.infer(try decoded.get())
+                var jobOptions = options
+                jobOptions.format = outputFormat(for: job.output)
                 writes.enter()
-                io.async {
+                io.async { [jobOptions] in
                     defer { writes.leave() }
                     do {
-                        var stages = ["prepare": decodedPhoto.prepareMs, "infer": inferMs]
-                        func timed<T>(_ key: String, _ body: () throws -> T) rethrows -> T {
-                            let start = DispatchTime.now().uptimeNanoseconds
-                            defer { stages[key] = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 }
-                            return try body()
-                        }
-                        let raw = timed("finish") { remover.finish(output, width: image.width, height: image.height) }
-                        let refined = MatteRefiner.refine(image: image, matte: raw, refinement: refinement)
-                        let mask = refined.matte, foreground = refined.foreground
-                        stages.merge(refined.timings) { $1 }
-                        let cutout = timed("composite") {
-                            maskOnly || flattens ? nil : Composite.cutout(image, mask: mask, foreground: foreground)
-                        }
-                        let t2 = DispatchTime.now().uptimeNanoseconds
-                        let data = try writer.encode(mask: mask, cutout: cutout, image: image, ext: ext, color: color,
-                                                     background: background, foreground: foreground)
-                        try writer.write(data, to: job.output)
-                        let encodeMs = Double(DispatchTime.now().uptimeNanoseconds - t2) / 1e6
+                        var result = try pipeline.complete(inferred, options: jobOptions)
+                        let data = result.encoded!  // jobOptions.format is set, so the result is encoded
+                        try result.timings.measure(.write) { try OutputFile.write(data, to: job.output) }
                         if json {
-                            stages["decode_wait"] = decodeMs
-                            stages["encode_write"] = encodeMs
                             let line: [String: Any] = [
-                                "input": job.input, "output": job.output, "width": image.width, "height": image.height,
-                                "ms": stages.mapValues { ($0 * 100).rounded() / 100 },
+                                "input": job.input, "output": job.output,
+                                "width": inferred.image.width, "height": inferred.image.height, "ms": result.timings.report,
                             ]
                             if let d = try? JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]) {
                                 failures.printLine(String(decoding: d, as: UTF8.self))
@@ -214,13 +193,6 @@ struct Remove: ParsableCommand {
         if failed.isEmpty { return 0 }
         return failed.count == jobs.count ? ExitStatus.failure : ExitStatus.difference
     }
-
-    /// A photo read and prepared for the network, ahead of its turn.
-    struct Decoded: @unchecked Sendable {
-        let image: Image
-        let input: Tensor
-        let prepareMs: Double
-    }
 }
 
 /// Failed inputs of a batch, recorded from any thread; each failure is reported on stderr at once.
@@ -246,11 +218,11 @@ final class FailureLog: @unchecked Sendable {
 
 /// A photo being decoded in the background, and the wait for it.
 final class DecodeSlot: @unchecked Sendable {
-    private var result: Swift.Result<Remove.Decoded, Error>?
+    private var result: Swift.Result<PreparedPhoto, Error>?
     private let ready = DispatchSemaphore(value: 0)
 
-    func fill(_ r: Swift.Result<Remove.Decoded, Error>) { result = r; ready.signal() }
-    func take() -> Swift.Result<Remove.Decoded, Error> { ready.wait(); return result! }
+    func fill(_ r: Swift.Result<PreparedPhoto, Error>) { result = r; ready.signal() }
+    func take() -> Swift.Result<PreparedPhoto, Error> { ready.wait(); return result! }
 }
 
 /// A progress line on a terminal: done/total, images per second, time left.
@@ -258,7 +230,7 @@ final class Progress {
     let total: Int
     let enabled: Bool
     private var done = 0
-    private let start = DispatchTime.now().uptimeNanoseconds
+    private let clock = Stopwatch()
     private let lock = NSLock()
     private let terminal = isatty(STDERR_FILENO) != 0
 
@@ -271,7 +243,7 @@ final class Progress {
         lock.lock(); defer { lock.unlock() }
         done += 1
         guard enabled else { return }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let seconds = clock.seconds
         let rate = Double(done) / max(seconds, 1e-9)
         let left = Double(total - done) / max(rate, 1e-9)
         let width = 30, filled = width * done / max(total, 1)

@@ -7,6 +7,7 @@ struct U2NetRun: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "u2net-run",
         abstract: "Remove photo backgrounds with U²-Net-family models, on a pure-Swift inference engine.",
+        version: "u2net-run \(U2NetVersion.string)",
         subcommands: [Remove.self, Refine.self, Check.self, Infer.self, Inspect.self, Compare.self, Bench.self],
         defaultSubcommand: Remove.self)
 }
@@ -39,4 +40,9 @@ struct ModelOption: ParsableArguments {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         return try InferenceModel(path: ModelLocator.locate(model), threads: threads)
     }
+}
+
+extension StageTimings {
+    /// Milliseconds by stage name, rounded to hundredths, for `--json` lines.
+    var report: [String: Double] { milliseconds.mapValues { ($0 * 100).rounded() / 100 } }
 }

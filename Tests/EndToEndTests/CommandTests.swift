@@ -1,7 +1,8 @@
 import Foundation
+import U2Net
 import XCTest
 
-/// `infer`, `compare`, `inspect`, `bench` as a user runs them.
+/// `infer`, `compare`, `inspect`, `bench`, `--version` as a user runs them.
 final class CommandTests: XCTestCase {
     let cli = CLI()
 
@@ -34,6 +35,16 @@ final class CommandTests: XCTestCase {
         let strict = try run(["compare", out, CLI.reference, "--max-abs", "0"])
         XCTAssertEqual(strict.status, 1, "a difference above the threshold exits 1")
         XCTAssertTrue(strict.stdout.contains("exceeded  max-abs"))
+    }
+
+    func testVersionIsTheLibrarys() throws {
+        let r = try run(["--version"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "u2net-run \(U2NetVersion.string)\n")
+        XCTAssertTrue(U2NetVersion.string.split(separator: ".").count == 3 && U2NetVersion.string.split(separator: ".").allSatisfy { Int($0) != nil },
+                      "major.minor.patch: \(U2NetVersion.string)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: CLI.packageRoot.appendingPathComponent("--version.out.png").path),
+                       "not read as a photo")
     }
 
     func testInspectReportsComputeAndParameters() throws {

@@ -37,4 +37,29 @@ final class LibraryExampleTests: XCTestCase {
         let meanDiff = zip(result.mask.pixels, rembg.pixels).map { abs(Double($0) - Double($1)) }.reduce(0, +) / Double(rembg.pixels.count)
         XCTAssertLessThan(meanDiff, 0.75)
     }
+
+    func testReadmePipelineExample() throws {
+        try CLI().requireModel()
+        _ = FileManager.default.changeCurrentDirectoryPath(CLI.packageRoot.path)
+        let photo = try ImageFile.load(path: RemoveCommandTests.photos.appendingPathComponent("astronaut.png").path)
+        let maskFromElsewhere = try ImageFile.load(path: RemoveCommandTests.rembgMasks.appendingPathComponent("astronaut.png").path)
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("id-photo-\(UUID()).jpg")
+        defer { try? FileManager.default.removeItem(at: output) }
+
+        // README: "Library", the pipeline
+        let pipeline = try CutoutPipeline(model: "u2netp")
+        var options = CutoutOptions()
+        options.refinement.method = .guided
+        options.composition = .flatten(onto: Background(color: "off-white")!)
+        options.format = .jpeg
+        let cutout = try pipeline.run(photo, options: options)
+        try cutout.encoded!.write(to: output)
+        print(cutout.timings.milliseconds)
+        let mine = try CutoutPipeline.complete(photo, mask: maskFromElsewhere, options: options)
+
+        XCTAssertEqual(try ImageFile.load(path: output.path).width, 512)
+        XCTAssertNotNil(cutout.timings[.guided])
+        XCTAssertNotNil(mine.encoded)
+        XCTAssertNil(mine.timings[.infer])
+    }
 }
