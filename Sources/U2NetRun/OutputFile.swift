@@ -15,9 +15,7 @@ enum OutputFile {
                 throw OutputError(path: path, reason: "cannot create its folder")
             }
         }
-        do { try AtomicFile.write(data, to: path) } catch {
-            throw OutputError(path: path, reason: "not writable")
-        }
+        try AtomicFile.write(data, to: path)  // AtomicFileError says "cannot write 'PATH': REASON"
     }
 
     /// An output that could not be written, said as "cannot write 'PATH': REASON".
