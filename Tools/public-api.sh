@@ -5,9 +5,10 @@
 #   Tools/public-api.sh --list     every public declaration
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift package dump-symbol-graph --skip-synthesized-members --minimum-access-level public >/tmp/u2net-symbolgraph.log 2>&1 || {
-  tail -20 /tmp/u2net-symbolgraph.log; exit 2; }
-dir=$(grep -o '/[^ ]*symbolgraph' /tmp/u2net-symbolgraph.log | tail -1)
+# (Extracting the test modules' graphs fails; the library modules' are what matter.)
+swift package dump-symbol-graph --skip-synthesized-members --minimum-access-level public >/tmp/u2net-symbolgraph.log 2>&1 || true
+dir=$(grep -o '/[^ ]*symbolgraph$' /tmp/u2net-symbolgraph.log | tail -1)
+[ -f "$dir/U2Net.symbols.json" ] || { tail -20 /tmp/u2net-symbolgraph.log; exit 2; }
 python3 - "$dir" "${1:-}" <<'PY'
 import json, os, sys
 folder, mode = sys.argv[1], sys.argv[2]

@@ -13,10 +13,13 @@ public enum ForegroundEstimator {
         public var regularization: Float = 1e-5
         /// Weight of the matte's local gradient in the neighbour pull.
         public var gradientWeight: Float = 1
-        /// Sweeps per level at or below `smallSize` pixels a side, and above it.
+        /// Sweeps per level at or below `smallSize` pixels a side.
         public var smallIterations = 10
+        /// Sweeps per level above `smallSize` pixels a side.
         public var bigIterations = 2
+        /// The side, in pixels, up to which a level counts as small.
         public var smallSize = 32
+        /// Germer et al.'s defaults.
         public init() {}
     }
 

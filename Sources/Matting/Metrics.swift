@@ -3,9 +3,13 @@ import NNTensor
 
 /// Agreement between two equally sized value arrays (masks or tensors).
 public struct Agreement: Sendable, Codable {
+    /// Number of values compared.
     public var count: Int
+    /// Largest |a − b|.
     public var maxAbs: Double
+    /// Mean |a − b|.
     public var meanAbs: Double
+    /// Root of the mean squared difference.
     public var rmse: Double
     /// 10·log10(peak² / MSE); infinite when the arrays are identical.
     public var psnr: Double

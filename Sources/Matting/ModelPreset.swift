@@ -12,6 +12,7 @@ import NNTensor
 ///   area interpolation, RGB scaled to [−1, 1]; the matte (already in [0, 1]) is resized back with area
 ///   interpolation.
 public struct ModelPreset: Sendable, Equatable {
+    /// How a model family prepares its input and finishes its output.
     public enum Family: String, Sendable {
         /// rembg's square preprocessing and min-max finishing (U²-Net, IS-Net, RMBG).
         case rembg
@@ -19,11 +20,15 @@ public struct ModelPreset: Sendable, Equatable {
         case modnet
     }
 
+    /// The preset's name (the model family, e.g. "u2net", "isnet", "modnet").
     public var name: String
+    /// Its preprocessing and finishing.
     public var family: Family
     /// Network input size in pixels: the square's side (rembg family) or the reference shorter side (MODNet).
     public var size: Int
+    /// Per-channel mean (R, G, B) subtracted after scaling to [0, 1].
     public var mean: (Float, Float, Float)
+    /// Per-channel standard deviation (R, G, B) divided by after the mean.
     public var std: (Float, Float, Float)
 
     public static func == (a: ModelPreset, b: ModelPreset) -> Bool {

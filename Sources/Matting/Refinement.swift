@@ -2,6 +2,7 @@ import Imaging
 
 /// What to do to a matte after the network: the options of `u2net-run --refine …` and of the library.
 public struct Refinement: Sendable, Equatable {
+    /// How the matte's edges are refined against the photo.
     public enum Method: String, Sendable, CaseIterable {
         /// The matte as the network gives it.
         case none
@@ -12,17 +13,23 @@ public struct Refinement: Sendable, Equatable {
         case closedForm = "closed-form"
     }
 
+    /// The refinement (default: none).
     public var method: Method = .none
-    /// Guided filter: window radius in pixels (0: about 2 % of the photo's longer side) and regularisation.
+    /// Guided filter: window radius in pixels (0: about 2 % of the photo's longer side).
     public var guidedRadius = 0
+    /// Guided filter: regularisation, for colours in [0, 1].
     public var guidedEpsilon: Float = 1e-4
-    /// Closed form: trimap thresholds (8-bit levels) and erosion (pixels), rembg's defaults.
+    /// Closed form: the 8-bit level above which pixels are surely subject (rembg's 240).
     public var trimapForeground: UInt8 = 240
+    /// Closed form: the 8-bit level below which pixels are surely background (rembg's 10).
     public var trimapBackground: UInt8 = 10
+    /// Closed form: erosion of the sure regions, in pixels (rembg's 10).
     public var trimapErode = 10
-    /// Closed form: the Laplacian's ε and the solver's stopping rule.
+    /// Closed form: the matting Laplacian's regulariser ε.
     public var epsilon = 1e-7
+    /// Closed form: stop when ‖r‖ / ‖b‖ falls below this.
     public var tolerance = 1e-4
+    /// Closed form: stop after this many iterations in any case.
     public var maxIterations = 2000
     /// Estimate the subject's own colours at the edges (``ForegroundEstimator``) for the cutout and for flattening.
     public var decontaminate = false
@@ -32,8 +39,10 @@ public struct Refinement: Sendable, Equatable {
     public var shrink = 0
     /// Gaussian feathering of the final matte, radius in pixels (σ = radius / 2).
     public var feather = 0.0
+    /// Worker threads (default: every core).
     public var threads = MatteRefiner.defaultThreads
 
+    /// No refinement: the network's matte as it is.
     public init() {}
 
     /// True when nothing would change the matte or the colours.
@@ -42,6 +51,7 @@ public struct Refinement: Sendable, Equatable {
 
 /// A refined matte and, when decontaminating, the subject's colours.
 public struct RefinedMatte: Sendable {
+    /// The refined 8-bit matte at the photo's size (255 = subject).
     public var matte: GrayImage
     /// Foreground colours (the photo's size), or nil when not decontaminating.
     public var foreground: Image?

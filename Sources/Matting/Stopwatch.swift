@@ -8,20 +8,20 @@ import Dispatch
 /// let mask = preset.finish(output, width: w, height: h)
 /// print(watch.milliseconds)
 /// ```
-public struct Stopwatch: Sendable {
+package struct Stopwatch: Sendable {
     private let start: UInt64
 
     /// Starts timing now.
-    public init() { start = DispatchTime.now().uptimeNanoseconds }
+    package init() { start = DispatchTime.now().uptimeNanoseconds }
 
     /// Milliseconds since the stopwatch started.
-    public var milliseconds: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 }
+    package var milliseconds: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6 }
 
     /// Seconds since the stopwatch started.
-    public var seconds: Double { milliseconds / 1000 }
+    package var seconds: Double { milliseconds / 1000 }
 
     /// Runs `body` and returns its result with the milliseconds it took.
-    public static func time<T>(_ body: () throws -> T) rethrows -> (result: T, milliseconds: Double) {
+    package static func time<T>(_ body: () throws -> T) rethrows -> (result: T, milliseconds: Double) {
         let watch = Stopwatch()
         let result = try body()
         return (result, watch.milliseconds)

@@ -8,15 +8,20 @@ import ONNXFormat
 public final class Plan: @unchecked Sendable {
     /// A graph input a caller feeds.
     public struct Input: Sendable {
+        /// The graph input's name.
         public let name: String
+        /// The shape planned for, outermost first (NCHW for images).
         public let shape: [Int]
         let offset: Int
     }
 
     /// A graph output, read from the arena or known at plan time.
     public struct Output: Sendable {
+        /// The graph output's name.
         public let name: String
+        /// Its shape at the planned input shapes.
         public let shape: [Int]
+        /// Its element type.
         public let dtype: DType
         let offset: Int?
         let constant: Tensor?
@@ -35,7 +40,9 @@ public final class Plan: @unchecked Sendable {
         package let outputShape: [Int]
     }
 
+    /// The inputs a caller feeds, in the graph's order.
     public let inputs: [Input]
+    /// The graph's outputs, in the graph's order.
     public let outputs: [Output]
     package let steps: [Step]
     /// Floats of the value region plus the scratch region.
@@ -43,6 +50,7 @@ public final class Plan: @unchecked Sendable {
     let scratchOffset: Int
     /// Threads the kernels split their work over.
     public let threads: Int
+    /// What planning did and what a run costs.
     public let statistics: PlanStatistics
 
     init(inputs: [Input], outputs: [Output], steps: [Step], valueFloats: Int, scratchFloats: Int,
@@ -92,6 +100,7 @@ public final class Plan: @unchecked Sendable {
 
 /// Choices a caller can make about how a graph is planned.
 public struct PlanOptions: Sendable {
+    /// Which convolution algorithm to use where several apply.
     public enum Convolution: Sendable {
         /// The fastest kernel for each convolution's shape.
         case automatic
@@ -105,11 +114,13 @@ public struct PlanOptions: Sendable {
         case winograd2x2
     }
 
+    /// The convolution algorithm (default: the fastest for each shape).
     public var convolution: Convolution
     /// Values of graph inputs known when planning (integer and boolean inputs of test cases, typically):
     /// they fold like initializers and are not inputs of the plan.
     public var inputValues: [String: Tensor]
 
+    /// Options; the defaults plan for speed with every input fed at run time.
     public init(convolution: Convolution = .automatic, inputValues: [String: Tensor] = [:]) {
         self.convolution = convolution
         self.inputValues = inputValues
@@ -124,9 +135,11 @@ public struct PlanStatistics: Sendable {
     public var parameterCount: Int
     /// Convolutions that run, and their multiply-adds per run.
     public var convolutionCount: Int
+    /// Multiply-adds of those convolutions per run.
     public var multiplyAdds: Int
     /// Nodes removed by folding and dead-code removal, and activations fused into producers.
     public var foldedNodes: Int
+    /// Relu / Clip nodes applied by the convolution before them as it stores.
     public var fusedActivations: Int
     /// Concats removed because their inputs are written straight into the output.
     public var elidedConcats: Int = 0

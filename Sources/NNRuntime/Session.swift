@@ -1,12 +1,16 @@
 import Foundation
 import NNTensor
 
-/// Runs a ``Plan``. Owns the arena every value lives in, allocated once; a run allocates only its
-/// result tensors. One session runs one inference at a time; use one session per concurrent caller.
+/// Runs a ``Plan``. Owns the arena every value lives in, allocated once: the convolution, pooling, resize
+/// and element-wise kernels allocate nothing per run (the reference "tensor function" ops, and the result
+/// tensors ``run(_:)`` returns, do). One session runs one inference at a time; use one session per
+/// concurrent caller.
 public final class Session {
+    /// The plan this session runs.
     public let plan: Plan
     private let arena: UnsafeMutablePointer<Float>
 
+    /// A session with its arena (``Plan/arenaFloats`` floats) allocated and zeroed.
     public init(plan: Plan) {
         self.plan = plan
         arena = .allocate(capacity: max(plan.arenaFloats, 1))

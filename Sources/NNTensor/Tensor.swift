@@ -1,9 +1,12 @@
 /// Element types a ``Tensor`` can carry. Floating types are stored as `Float`, integer and boolean
 /// types as `Int64`; the tag keeps the declared type for shape inference and output dtypes.
 public enum DType: String, Sendable, CustomStringConvertible {
+    /// The element type, named as NumPy names it.
     case float32, float64, float16, int64, int32, int16, int8, uint8, uint16, uint32, uint64, bool
 
+    /// Whether values are stored as `Float` (float32, float64, float16).
     public var isFloatingPoint: Bool { self == .float32 || self == .float64 || self == .float16 }
+    /// The type's name ("float32", …).
     public var description: String { rawValue }
 }
 
@@ -12,14 +15,19 @@ public enum DType: String, Sendable, CustomStringConvertible {
 /// Used at the engine's boundaries (inputs, outputs, constants, folding). Hot kernels work on raw
 /// pointers into a session's arena instead; see the `Kernels` folder.
 public struct Tensor: Sendable, Equatable {
+    /// The values, row-major: floats for floating types, 64-bit integers for integer and boolean types.
     public enum Storage: Sendable, Equatable {
+        /// Values of a floating type.
         case float([Float])
+        /// Values of an integer or boolean type (booleans as 0 / 1).
         case int([Int64])
     }
 
     /// Dimensions, outermost first. `[]` is a scalar.
     public private(set) var shape: [Int]
+    /// The element type.
     public private(set) var dtype: DType
+    /// The values, `count` of them.
     public private(set) var storage: Storage
 
     /// A float32 tensor. `values.count` must equal the product of `shape`.
@@ -51,7 +59,9 @@ public struct Tensor: Sendable, Equatable {
         Tensor(shape: shape, values: [Float](repeating: 0, count: shape.reduce(1, *)))
     }
 
+    /// Number of elements: the product of `shape` (1 for a scalar).
     public var count: Int { shape.reduce(1, *) }
+    /// Number of dimensions.
     public var rank: Int { shape.count }
 
     /// Row-major strides in elements.

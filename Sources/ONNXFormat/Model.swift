@@ -1,6 +1,8 @@
 /// ONNX's tensor element types, by their `TensorProto.DataType` codes.
 public enum TensorDataType: Int32, Sendable, CustomStringConvertible {
+    /// A type with its `TensorProto.DataType` code (`float` is float32, `double` float64).
     case float = 1, uint8 = 2, int8 = 3, uint16 = 4, int16 = 5, int32 = 6, int64 = 7, string = 8, bool = 9
+    /// A type with its `TensorProto.DataType` code (`float16` is IEEE half, `bfloat16` brain float).
     case float16 = 10, double = 11, uint32 = 12, uint64 = 13, bfloat16 = 16
 
     /// Bytes per element in `raw_data`; nil for strings.
@@ -14,6 +16,7 @@ public enum TensorDataType: Int32, Sendable, CustomStringConvertible {
         }
     }
 
+    /// NumPy's name for the type ("float32", "int64", "bool", …).
     public var description: String {
         switch self {
         case .float: return "float32"
@@ -36,23 +39,32 @@ public enum TensorDataType: Int32, Sendable, CustomStringConvertible {
 
 /// A decoded `TensorProto`. The payload is validated against `dims` when decoded.
 public struct ONNXTensor: Sendable {
+    /// The values as stored in the file, in the field they came from.
     public enum Payload: Sendable {
         /// Little-endian `raw_data` bytes (or bytes read from an external file).
         case raw([UInt8])
+        /// `float_data`.
         case floats([Float])
+        /// `double_data`.
         case doubles([Double])
         /// `int32_data`, which also carries int8/int16/uint8/uint16/bool/float16 values.
         case int32s([Int64])
+        /// `int64_data`.
         case int64s([Int64])
         /// `uint64_data`, which also carries uint32 values.
         case uint64s([Int64])
     }
 
+    /// The tensor's name (an initializer's value name).
     public var name: String
+    /// The element type.
     public var dataType: TensorDataType
+    /// The shape, outermost dimension first; empty for a scalar.
     public var dims: [Int]
+    /// The values, `elementCount` of them, row-major.
     public var payload: Payload
 
+    /// A tensor from its parts; `payload` must hold `dims`' element count of values of `dataType`.
     public init(name: String, dataType: TensorDataType, dims: [Int], payload: Payload) {
         self.name = name
         self.dataType = dataType
@@ -119,28 +131,44 @@ public struct ONNXTensor: Sendable {
 
 /// A decoded `AttributeProto` value.
 public enum ONNXAttribute: Sendable {
+    /// `f`: one float.
     case float(Float)
+    /// `i`: one integer.
     case int(Int64)
+    /// `s`: one string (UTF-8).
     case string(String)
+    /// `t`: one tensor.
     case tensor(ONNXTensor)
+    /// `g`: one subgraph.
     case graph(ONNXGraph)
+    /// `floats`: a list of floats.
     case floats([Float])
+    /// `ints`: a list of integers.
     case ints([Int64])
+    /// `strings`: a list of strings.
     case strings([String])
+    /// `tensors`: a list of tensors.
     case tensors([ONNXTensor])
+    /// `graphs`: a list of subgraphs.
     case graphs([ONNXGraph])
 }
 
 /// A decoded `NodeProto`.
 public struct ONNXNode: Sendable {
+    /// The node's name (may be empty).
     public var name: String
+    /// The operator, e.g. "Conv".
     public var opType: String
+    /// The operator's domain: empty (or "ai.onnx") for ONNX's own operators.
     public var domain: String
     /// Input value names; an empty string marks an omitted optional input.
     public var inputs: [String]
+    /// Output value names; an empty string marks an omitted optional output.
     public var outputs: [String]
+    /// Attributes by name.
     public var attributes: [String: ONNXAttribute]
 
+    /// A node from its parts.
     public init(name: String, opType: String, domain: String = "", inputs: [String], outputs: [String],
                 attributes: [String: ONNXAttribute] = [:]) {
         self.name = name
@@ -154,9 +182,12 @@ public struct ONNXNode: Sendable {
 
 /// One dimension of a declared shape: a fixed size, or a named / unknown one.
 public enum ONNXDimension: Sendable, Equatable, CustomStringConvertible {
+    /// A size known in the file (`dim_value`).
     case fixed(Int)
+    /// A named size (`dim_param`, e.g. "height"); empty when the dimension is unknown.
     case symbolic(String)
 
+    /// The size, the name, or "?".
     public var description: String {
         switch self {
         case .fixed(let n): return String(n)
@@ -167,11 +198,14 @@ public enum ONNXDimension: Sendable, Equatable, CustomStringConvertible {
 
 /// A decoded `ValueInfoProto` for a tensor value.
 public struct ONNXValueInfo: Sendable {
+    /// The value's name.
     public var name: String
+    /// The element type, when declared.
     public var elementType: TensorDataType?
     /// nil when the shape is not declared at all.
     public var shape: [ONNXDimension]?
 
+    /// A value declaration from its parts.
     public init(name: String, elementType: TensorDataType?, shape: [ONNXDimension]?) {
         self.name = name
         self.elementType = elementType
@@ -181,13 +215,20 @@ public struct ONNXValueInfo: Sendable {
 
 /// A decoded `GraphProto`.
 public struct ONNXGraph: Sendable {
+    /// The graph's name (may be empty).
     public var name: String
+    /// The nodes, in file order (not necessarily a valid run order).
     public var nodes: [ONNXNode]
+    /// Constant tensors: the weights, and defaults for inputs of the same name.
     public var initializers: [ONNXTensor]
+    /// Declared graph inputs (older files also list the initializers here).
     public var inputs: [ONNXValueInfo]
+    /// Declared graph outputs.
     public var outputs: [ONNXValueInfo]
+    /// Declarations of intermediate values, when the exporter wrote them.
     public var valueInfo: [ONNXValueInfo]
 
+    /// A graph from its parts.
     public init(name: String = "", nodes: [ONNXNode] = [], initializers: [ONNXTensor] = [],
                 inputs: [ONNXValueInfo] = [], outputs: [ONNXValueInfo] = [], valueInfo: [ONNXValueInfo] = []) {
         self.name = name
@@ -207,13 +248,18 @@ public struct ONNXGraph: Sendable {
 
 /// A decoded `ModelProto`.
 public struct ONNXModel: Sendable {
+    /// The file format's IR version.
     public var irVersion: Int64
     /// Operator-set versions by domain ("" is the default ONNX domain, also spelled "ai.onnx").
     public var opsetImports: [String: Int64]
+    /// The exporter, e.g. "pytorch".
     public var producerName: String
+    /// The exporter's version.
     public var producerVersion: String
+    /// The main graph.
     public var graph: ONNXGraph
 
+    /// A model from its parts.
     public init(irVersion: Int64, opsetImports: [String: Int64], producerName: String = "",
                 producerVersion: String = "", graph: ONNXGraph) {
         self.irVersion = irVersion

@@ -10,8 +10,11 @@ import ONNXFormat
 /// let outputs = try model.run(input)   // input: 1×3×320×320 float32 → seven 1×1×320×320 maps
 /// ```
 public final class InferenceModel {
+    /// The model file.
     public let path: String
+    /// The decoded graph.
     public let model: ONNXModel
+    /// Threads each run splits its work over.
     public let threads: Int
     /// Algorithm choices used for every plan.
     public var planOptions = PlanOptions()

@@ -5,9 +5,13 @@ import Foundation
 /// Names are looked up, in order, in `./Weights`, the `Weights` folder next to the executable's
 /// package, `$U2NET_HOME`, and `~/.u2net` (where rembg keeps its models).
 public enum ModelLocator {
+    /// No model file by that name or path.
     public struct NotFound: Error, CustomStringConvertible {
+        /// The name or path asked for.
         public let name: String
+        /// The folders looked in (empty for a path).
         public let searched: [String]
+        /// One line saying what was looked for and where.
         public var description: String {
             if name.hasSuffix(".onnx") || name.contains("/") {
                 return "model file '\(name)' not found"
@@ -17,6 +21,7 @@ public enum ModelLocator {
         }
     }
 
+    /// The folders names are looked up in, in order, without duplicates.
     public static func searchFolders() -> [String] {
         var folders = [FileManager.default.currentDirectoryPath + "/Weights"]
         // <package>/.build/<config>/u2net-run → <package>/Weights

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Process resource figures for reports.
-public enum ResourceUsage {
+package enum ResourceUsage {
     /// Peak resident set size of this process in bytes (Linux `VmHWM`), or nil when unavailable.
-    public static func peakResidentBytes() -> Int? {
+    package static func peakResidentBytes() -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
         for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
             let parts = line.split(separator: " ")

@@ -29,6 +29,7 @@ extension MatteRefiner {
     public struct SolverReport: Sendable, Equatable {
         /// Unknown pixels (the system's size).
         public var unknowns: Int
+        /// Conjugate-gradient iterations run.
         public var iterations: Int
         /// Final ‖r‖ / ‖b‖.
         public var relativeResidual: Double

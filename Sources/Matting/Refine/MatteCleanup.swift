@@ -41,7 +41,9 @@ public enum MatteCleanup {
 
     /// What ``clean(_:)`` changed.
     public struct CleanupReport: Sendable, Equatable {
+        /// Regions of subject removed for being too small.
         public var islandsRemoved = 0
+        /// Enclosed background regions filled.
         public var holesFilled = 0
     }
 

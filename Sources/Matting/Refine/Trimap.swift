@@ -2,8 +2,11 @@ import Imaging
 
 /// Trimaps: which pixels are surely subject (255), surely background (0), or unknown (128).
 public enum Trimap {
+    /// The level of surely-subject pixels.
     public static let foreground: UInt8 = 255
+    /// The level of surely-background pixels.
     public static let background: UInt8 = 0
+    /// The level of pixels the solver decides.
     public static let unknown: UInt8 = 128
 
     /// The trimap of a matte, as rembg builds it for alpha matting: pixels above `foregroundThreshold` are
