@@ -304,15 +304,3 @@ final class RowCopyKernel: Kernel {
         }
     }
 }
-
-/// Copies elements by a precomputed source index (run-time Slice).
-final class IndexCopyKernel: Kernel {
-    let sources: [Int]
-    init(sources: [Int]) { self.sources = sources }
-    func run(_ io: KernelIO) {
-        let src = io.input(0), dst = io.output(0)
-        sources.withUnsafeBufferPointer { s in
-            for i in 0..<s.count { dst[i] = src[s[i]] }
-        }
-    }
-}
