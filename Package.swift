@@ -25,6 +25,9 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(name: "CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
+        .systemLibrary(name: "CHeif", pkgConfig: "libheif", providers: [.apt(["libheif-dev"])]),
+        .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
 
         // Engine.
         .target(name: "NNTensor", dependencies: ["CBLAS"], swiftSettings: kernelSettings),
@@ -32,7 +35,7 @@ let package = Package(
         .target(name: "NNRuntime", dependencies: ["NNTensor", "ONNXFormat"], swiftSettings: kernelSettings),
 
         // Images and mattes.
-        .target(name: "Imaging", dependencies: ["CPNG", "CJPEG"], swiftSettings: moduleSettings),
+        .target(name: "Imaging", dependencies: ["CPNG", "CJPEG", "CWebP", "CHeif", "CTIFF"], swiftSettings: moduleSettings),
         .target(name: "Matting", dependencies: ["Imaging", "NNTensor"], swiftSettings: kernelSettings),
 
         // ONNX test cases (model.onnx + test_data_set_N) run through the engine: `u2net-run check` and the tests.
