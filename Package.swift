@@ -48,6 +48,11 @@ let package = Package(
             dependencies: ["U2Net", "ModelCheck", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: moduleSettings),
 
+        // Fuzzing: libFuzzer entry points for every reader of untrusted bytes (Tools/fuzz.sh builds them with
+        // -sanitize=fuzzer,address); a plain build makes a tool that replays files through them.
+        .executableTarget(name: "U2NetFuzz", dependencies: ["Imaging", "ONNXFormat"],
+                          swiftSettings: moduleSettings),
+
         // Tests. Each target tests its own layer and imports nothing above it. Fixtures are read in place, found
         // through TestSupport's paths (the end-to-end tests hand those paths to the binary).
         .target(name: "TestSupport", dependencies: ["NNTensor"], path: "Tests/TestSupport", swiftSettings: moduleSettings),
