@@ -25,6 +25,9 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(name: "CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
+        .systemLibrary(name: "CHeif", pkgConfig: "libheif", providers: [.apt(["libheif-dev"])]),
+        .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
 
         // Engine.
         .target(name: "NNTensor", dependencies: ["CBLAS"], swiftSettings: kernelSettings),
@@ -32,7 +35,7 @@ let package = Package(
         .target(name: "NNRuntime", dependencies: ["NNTensor", "ONNXFormat"], swiftSettings: kernelSettings),
 
         // Images and mattes.
-        .target(name: "Imaging", dependencies: ["CPNG", "CJPEG"], swiftSettings: moduleSettings),
+        .target(name: "Imaging", dependencies: ["CPNG", "CJPEG", "CWebP", "CHeif", "CTIFF"], swiftSettings: moduleSettings),
         .target(name: "Matting", dependencies: ["Imaging", "NNTensor"], swiftSettings: kernelSettings),
 
         // ONNX test cases (model.onnx + test_data_set_N) run through the engine: `u2net-run check` and the tests.
@@ -44,6 +47,11 @@ let package = Package(
             name: "U2NetRun",
             dependencies: ["U2Net", "ModelCheck", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: moduleSettings),
+
+        // Fuzzing: libFuzzer entry points for every reader of untrusted bytes (Tools/fuzz.sh builds them with
+        // -sanitize=fuzzer,address); a plain build makes a tool that replays files through them.
+        .executableTarget(name: "U2NetFuzz", dependencies: ["Imaging", "ONNXFormat"],
+                          swiftSettings: moduleSettings),
 
         // Tests. Each target tests its own layer and imports nothing above it. Fixtures are read in place, found
         // through TestSupport's paths (the end-to-end tests hand those paths to the binary).

@@ -3,7 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pkg in libopenblas-dev libpng-dev libjpeg-dev pkg-config; do
+# libwebp-dev, libheif-dev (HEVC and AV1 decoders built in on Debian 12), libtiff-dev: the WebP, HEIC/AVIF and TIFF
+# readers; icc-profiles-free: the Adobe RGB (1998)-compatible profile the colour-profile tests embed.
+for pkg in libopenblas-dev libpng-dev libjpeg-dev libwebp-dev libheif-dev libtiff-dev icc-profiles-free pkg-config; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

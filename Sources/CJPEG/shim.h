@@ -35,14 +35,18 @@ typedef struct {
     unsigned char *pixels;   /* width * height * components, malloc'd; free with u2n_jpeg_free */
     unsigned char *exif;     /* APP1 "Exif" payload or NULL; malloc'd */
     unsigned int exif_length;
+    unsigned char *icc;      /* the ICC profile joined from its APP2 segments, or NULL; malloc'd */
+    unsigned int icc_length;
     char message[JMSG_LENGTH_MAX];
 } u2n_jpeg_image;
 
 static inline void u2n_jpeg_free(u2n_jpeg_image *image) {
     free(image->pixels);
     free(image->exif);
+    free(image->icc);
     image->pixels = NULL;
     image->exif = NULL;
+    image->icc = NULL;
 }
 
 /* Returns 0 on success, 1 on a decoding error (message set), 2 when width*height exceeds max_pixels. */
@@ -52,6 +56,7 @@ static inline int u2n_jpeg_decode(const unsigned char *data, unsigned long size,
     u2n_jpeg_error error;
     unsigned char *volatile pixels = NULL;
     unsigned char *volatile exif = NULL;
+    JOCTET *volatile icc = NULL;
     memset(out, 0, sizeof(*out));
     info.err = jpeg_std_error(&error.manager);
     error.manager.error_exit = u2n_jpeg_error_exit;
@@ -61,12 +66,14 @@ static inline int u2n_jpeg_decode(const unsigned char *data, unsigned long size,
         jpeg_destroy_decompress(&info);
         free(pixels);
         free(exif);
+        free(icc);
         memcpy(out->message, error.message, sizeof(out->message));
         return 1;
     }
     jpeg_create_decompress(&info);
     jpeg_mem_src(&info, data, size);
     jpeg_save_markers(&info, JPEG_APP0 + 1, 0xFFFF);
+    jpeg_save_markers(&info, JPEG_APP0 + 2, 0xFFFF);
     jpeg_read_header(&info, TRUE);
     out->width = (int)info.image_width;
     out->height = (int)info.image_height;
@@ -81,6 +88,17 @@ static inline int u2n_jpeg_decode(const unsigned char *data, unsigned long size,
                 memcpy(exif, m->data + 6, m->data_length - 6);
                 out->exif_length = m->data_length - 6;
             }
+        }
+    }
+    {
+        /* libjpeg-turbo joins the ICC_PROFILE segments in sequence order; a malformed set is ignored. */
+        JOCTET *profile = NULL;
+        unsigned int profile_length = 0;
+        if (jpeg_read_icc_profile(&info, &profile, &profile_length) && profile && profile_length > 0) {
+            icc = profile;
+            out->icc_length = profile_length;
+        } else {
+            free(profile);
         }
     }
     if (info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK) {
@@ -108,6 +126,7 @@ static inline int u2n_jpeg_decode(const unsigned char *data, unsigned long size,
     out->components = components;
     out->pixels = pixels;
     out->exif = exif;
+    out->icc = icc;
     jpeg_destroy_decompress(&info);
     return 0;
 }
@@ -115,7 +134,8 @@ static inline int u2n_jpeg_decode(const unsigned char *data, unsigned long size,
 /* Encodes 8-bit grey (components 1), RGB (3) or CMYK as stored (4), optionally progressive.
    Returns 0 and a malloc'd buffer, or 1 with a message. */
 static inline int u2n_jpeg_encode(const unsigned char *pixels, int width, int height, int components, int quality,
-                                  int progressive, unsigned char **output, unsigned long *output_size, char *message) {
+                                  int progressive, const unsigned char *icc, unsigned int icc_length,
+                                  unsigned char **output, unsigned long *output_size, char *message) {
     struct jpeg_compress_struct info;
     u2n_jpeg_error error;
     unsigned char *volatile buffer = NULL;
@@ -141,6 +161,9 @@ static inline int u2n_jpeg_encode(const unsigned char *pixels, int width, int he
         jpeg_simple_progression(&info);
     }
     jpeg_start_compress(&info, TRUE);
+    if (icc && icc_length > 0) {
+        jpeg_write_icc_profile(&info, icc, icc_length);   /* APP2 ICC_PROFILE segments, split as needed */
+    }
     while (info.next_scanline < info.image_height) {
         JSAMPROW row = (JSAMPROW)(pixels + (size_t)info.next_scanline * (size_t)width * (size_t)components);
         jpeg_write_scanlines(&info, &row, 1);

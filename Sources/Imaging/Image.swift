@@ -1,4 +1,7 @@
-/// An 8-bit RGB image with an optional alpha plane, row-major, orientation already applied.
+import Foundation
+
+/// An 8-bit RGB image with an optional alpha plane, row-major, orientation already applied, and the colour
+/// profile its file embedded (kept byte for byte, written into the output; the pixels are never converted).
 public struct Image: Sendable, Equatable {
     public var width: Int
     public var height: Int
@@ -6,14 +9,17 @@ public struct Image: Sendable, Equatable {
     public var rgb: [UInt8]
     /// `width × height` bytes, or nil when the image is opaque.
     public var alpha: [UInt8]?
+    /// The embedded ICC profile, as read from the file (JPEG APP2, PNG iCCP, WebP ICCP, HEIF colr, TIFF tag), or nil.
+    public var iccProfile: Data?
 
-    public init(width: Int, height: Int, rgb: [UInt8], alpha: [UInt8]? = nil) {
+    public init(width: Int, height: Int, rgb: [UInt8], alpha: [UInt8]? = nil, iccProfile: Data? = nil) {
         precondition(rgb.count == width * height * 3, "Image: \(rgb.count) bytes for \(width)×\(height) RGB")
         precondition(alpha == nil || alpha!.count == width * height)
         self.width = width
         self.height = height
         self.rgb = rgb
         self.alpha = alpha
+        self.iccProfile = iccProfile
     }
 
     /// A solid-colour image.

@@ -5,6 +5,9 @@ public enum ImageFile {
     /// Default pixel limit: 100 megapixels.
     public static let defaultMaxPixels = 100_000_000
 
+    /// File name extensions of the formats read (for picking photos out of folders; reading itself goes by content).
+    public static let readableExtensions: Set<String> = ["png", "jpg", "jpeg", "webp", "heic", "heif", "avif", "tif", "tiff"]
+
     /// Reads a whole file, with errors that say why not.
     public static func read(path: String) throws -> Data {
         var isDirectory: ObjCBool = false
@@ -18,7 +21,9 @@ public enum ImageFile {
         return data
     }
 
-    /// Decodes PNG or JPEG bytes (sniffed from the content) and applies the EXIF orientation.
+    /// Decodes PNG, JPEG, WebP, HEIC, AVIF or TIFF bytes (sniffed from the content) and applies the
+    /// orientation once: JPEG's EXIF tag, TIFF's orientation tag, HEIF's container transforms (WebP and PNG
+    /// have none that is applied). The embedded ICC profile comes along in ``Image/iccProfile``.
     /// Refuses images above `maxPixels` before allocating their pixels.
     public static func decode(_ data: Data, path: String, maxPixels: Int = defaultMaxPixels) throws -> Image {
         guard !data.isEmpty else { throw ImagingError.decode(path: path, reason: "the file is empty") }
@@ -30,7 +35,16 @@ public enum ImageFile {
             let (image, orientation) = try JPEGCodec.decode(data, path: path, maxPixels: maxPixels)
             return Orientation.apply(orientation, to: image)
         }
-        throw ImagingError.decode(path: path, reason: "not a PNG or JPEG file")
+        if WebPCodec.sniff(head + [UInt8](data.dropFirst(8).prefix(4))) {
+            return try WebPCodec.decode(data, path: path, maxPixels: maxPixels)
+        }
+        if HEIFCodec.sniff(head + [UInt8](data.dropFirst(8).prefix(4))) {
+            return try HEIFCodec.decode(data, path: path, maxPixels: maxPixels)
+        }
+        if TIFFCodec.sniff(head) {
+            return try TIFFCodec.decode(data, path: path, maxPixels: maxPixels)
+        }
+        throw ImagingError.decode(path: path, reason: "not a PNG, JPEG, WebP, HEIC, AVIF or TIFF file")
     }
 
     public static func load(path: String, maxPixels: Int = defaultMaxPixels) throws -> Image {

@@ -44,24 +44,31 @@ public enum JPEGCodec {
         if let exif = out.exif, out.exif_length > 0 {
             orientation = EXIF.orientation(UnsafeBufferPointer(start: exif, count: Int(out.exif_length))) ?? 1
         }
-        return (Image(width: width, height: height, rgb: rgb), orientation)
+        var icc: Data?
+        if let profile = out.icc, out.icc_length > 0 { icc = Data(bytes: profile, count: Int(out.icc_length)) }
+        return (Image(width: width, height: height, rgb: rgb, iccProfile: icc), orientation)
     }
 
-    /// Encodes 8-bit RGB at `quality` (1–100).
+    /// Encodes 8-bit RGB at `quality` (1–100), with the image's ICC profile (APP2 segments) when it has one.
     public static func encode(_ image: Image, quality: Int) throws -> Data {
-        try encode(pixels: image.rgb, width: image.width, height: image.height, components: 3, quality: quality)
+        try encode(pixels: image.rgb, width: image.width, height: image.height, components: 3, quality: quality,
+                   iccProfile: image.iccProfile)
     }
 
-    /// Encodes interleaved 8-bit samples: 1 component grey, 3 RGB, 4 CMYK (written as given).
+    /// Encodes interleaved 8-bit samples: 1 component grey, 3 RGB, 4 CMYK (written as given); `iccProfile` is
+    /// written as APP2 `ICC_PROFILE` segments (split into as many as it needs), byte for byte.
     public static func encode(pixels: [UInt8], width: Int, height: Int, components: Int, quality: Int,
-                              progressive: Bool = false) throws -> Data {
+                              progressive: Bool = false, iccProfile: Data? = nil) throws -> Data {
         precondition(pixels.count == width * height * components)
         var buffer: UnsafeMutablePointer<UInt8>?
         var size: UInt = 0
         var message = [CChar](repeating: 0, count: 200)
-        let status = pixels.withUnsafeBufferPointer {
-            u2n_jpeg_encode($0.baseAddress, Int32(width), Int32(height), Int32(components), Int32(min(max(quality, 1), 100)),
-                            progressive ? 1 : 0, &buffer, &size, &message)
+        let icc = [UInt8](iccProfile ?? Data())
+        let status = pixels.withUnsafeBufferPointer { p in
+            icc.withUnsafeBufferPointer { i in
+                u2n_jpeg_encode(p.baseAddress, Int32(width), Int32(height), Int32(components), Int32(min(max(quality, 1), 100)),
+                                progressive ? 1 : 0, i.baseAddress, UInt32(i.count), &buffer, &size, &message)
+            }
         }
         guard status == 0, let buffer else {
             throw ImagingError.encode(reason: String(cString: message))

@@ -29,6 +29,6 @@ public enum Orientation {
                 if alpha != nil { alpha![d] = image.alpha![s] }
             }
         }
-        return Image(width: ow, height: oh, rgb: rgb, alpha: alpha)
+        return Image(width: ow, height: oh, rgb: rgb, alpha: alpha, iccProfile: image.iccProfile)
     }
 }

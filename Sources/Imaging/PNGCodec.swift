@@ -25,13 +25,17 @@ public enum PNGCodec {
             var samples = [UInt16](repeating: 0, count: width * height * 4)
             let done = samples.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
             guard done != 0 else { throw ImagingError.decode(path: path, reason: message(&image)) }
-            return fromRGBA16(samples, width: width, height: height, keepAlpha: hasAlpha)
+            var image16 = fromRGBA16(samples, width: width, height: height, keepAlpha: hasAlpha)
+            image16.iccProfile = PNGChunks.iccProfile(data)
+            return image16
         }
         image.format = PNGFormat.rgba
         var rgba = [UInt8](repeating: 0, count: width * height * 4)
         let done = rgba.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
         guard done != 0 else { throw ImagingError.decode(path: path, reason: message(&image)) }
-        return split(rgba, width: width, height: height, keepAlpha: hasAlpha)
+        var decoded = split(rgba, width: width, height: height, keepAlpha: hasAlpha)
+        decoded.iccProfile = PNGChunks.iccProfile(data)
+        return decoded
     }
 
     /// RGBA bytes → Image.
@@ -71,8 +75,9 @@ public enum PNGCodec {
         Grayscale.luminance(try decode(ImageFile.read(path: path), path: path, maxPixels: 1 << 30))
     }
 
-    /// Encodes 8-bit pixels with `channels` = 1 (grey), 3 (RGB) or 4 (RGBA).
-    public static func encode(pixels: [UInt8], width: Int, height: Int, channels: Int) throws -> Data {
+    /// Encodes 8-bit pixels with `channels` = 1 (grey), 3 (RGB) or 4 (RGBA); `iccProfile`, when given, goes
+    /// into an iCCP chunk byte for byte.
+    public static func encode(pixels: [UInt8], width: Int, height: Int, channels: Int, iccProfile: Data? = nil) throws -> Data {
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
         image.width = UInt32(width)
@@ -106,19 +111,22 @@ public enum PNGCodec {
             }
         }
         guard ok != 0 else { throw ImagingError.encode(reason: message(&image)) }
-        return Data(out.prefix(size))
+        let png = Data(out.prefix(size))
+        guard let iccProfile, !iccProfile.isEmpty else { return png }
+        return try PNGChunks.inserting(profile: iccProfile, into: png)
     }
 
     public static func encode(_ gray: GrayImage) throws -> Data {
         try encode(pixels: gray.pixels, width: gray.width, height: gray.height, channels: 1)
     }
 
-    public static func encode(_ rgba: RGBAImage) throws -> Data {
-        try encode(pixels: rgba.pixels, width: rgba.width, height: rgba.height, channels: 4)
+    public static func encode(_ rgba: RGBAImage, iccProfile: Data? = nil) throws -> Data {
+        try encode(pixels: rgba.pixels, width: rgba.width, height: rgba.height, channels: 4, iccProfile: iccProfile)
     }
 
+    /// Encodes RGB with the image's ICC profile, if any (its alpha is not written).
     public static func encode(_ image: Image) throws -> Data {
-        try encode(pixels: image.rgb, width: image.width, height: image.height, channels: 3)
+        try encode(pixels: image.rgb, width: image.width, height: image.height, channels: 3, iccProfile: image.iccProfile)
     }
 
     private static func message(_ image: inout png_image) -> String {

@@ -21,14 +21,18 @@ public struct CutoutOptions: Sendable, Equatable {
     public var format: ImageFormat?
     /// JPEG quality, 1–100 (PNG is lossless and ignores it). Default: 92.
     public var jpegQuality: Int
+    /// WebP quality, 1–100, for lossy WebP; nil writes lossless WebP. Default: nil.
+    public var webpQuality: Int?
 
-    /// Options with the given refinement, composition, format (nil: no encoding) and JPEG quality (1–100).
+    /// Options with the given refinement, composition, format (nil: no encoding), JPEG quality (1–100) and WebP
+    /// quality (nil: lossless).
     public init(refinement: Refinement = Refinement(), composition: Composition = .cutout, format: ImageFormat? = .png,
-                jpegQuality: Int = 92) {
+                jpegQuality: Int = 92, webpQuality: Int? = nil) {
         self.refinement = refinement
         self.composition = composition
         self.format = format
         self.jpegQuality = jpegQuality
+        self.webpQuality = webpQuality
     }
 }
 

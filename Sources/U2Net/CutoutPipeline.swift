@@ -9,7 +9,7 @@ import NNTensor
 ///
 /// ```
 /// Image ─prepare─▶ network input ─infer─▶ network output ─finish─▶ matte ─refine─▶ matte (+ foreground colours)
-///       ─compose─▶ cutout | mask | flattened ─encode─▶ PNG / JPEG bytes
+///       ─compose─▶ cutout | mask | flattened ─encode─▶ PNG / JPEG / WebP bytes
 /// ```
 ///
 /// ```swift
@@ -123,7 +123,10 @@ public final class CutoutPipeline: @unchecked Sendable {
             compose(image, matte: refined.matte, foreground: refined.foreground, as: options.composition)
         }
         let encoded = try options.format.map { format in
-            try timings.measure(.encode) { try composed.encoded(as: format, quality: options.jpegQuality) }
+            try timings.measure(.encode) {
+                try composed.encoded(as: format, quality: format == .webp ? options.webpQuality : options.jpegQuality,
+                                     iccProfile: image.iccProfile)
+            }
         }
         return CutoutResult(mask: refined.matte, foreground: refined.foreground, composed: composed, encoded: encoded,
                             timings: timings, solver: refined.solver)

@@ -10,7 +10,8 @@ public struct CutoutResult: Sendable {
     public var foreground: Image?
     /// The image ``CutoutOptions/composition`` asked for, at the photo's size.
     public var composed: ComposedImage
-    /// `composed` as a PNG or JPEG file's bytes, or nil when ``CutoutOptions/format`` is nil.
+    /// `composed` as a PNG, JPEG or WebP file's bytes (with the photo's ICC profile, unless it is the mask), or nil
+    /// when ``CutoutOptions/format`` is nil.
     public var encoded: Data?
     /// Milliseconds per stage that ran (network, finishing, refinement, composite, encode).
     public var timings: StageTimings
@@ -51,17 +52,30 @@ public enum ComposedImage: Sendable, Equatable {
         }
     }
 
-    /// The image as a file: PNG (grey, RGBA or RGB) or JPEG at `quality` (1–100; a mask becomes grey RGB).
+    /// The image as a file: PNG (grey, RGBA or RGB), JPEG at `quality` (1–100, default 92; a mask becomes grey RGB)
+    /// or WebP (lossless when `quality` is nil, else lossy; alpha kept; a mask becomes grey RGB).
+    /// `iccProfile` (the photo's, ``Image/iccProfile``) is embedded byte for byte in a cutout or flattened image
+    /// (a flattened image's own profile is used when it is nil); a mask is grey levels and carries none.
     /// - Throws: ``CutoutError/transparentJPEG`` for a cutout as JPEG; `ImagingError` when the codec fails.
-    public func encoded(as format: ImageFormat, quality: Int = 92) throws -> Data {
+    public func encoded(as format: ImageFormat, quality: Int? = nil, iccProfile: Data? = nil) throws -> Data {
         switch (self, format) {
-        case let (.cutout(image), .png): return try PNGCodec.encode(image)
+        case let (.cutout(image), .png): return try PNGCodec.encode(image, iccProfile: iccProfile)
         case (.cutout, .jpeg): throw CutoutError.transparentJPEG
+        case let (.cutout(image), .webp): return try WebPCodec.encode(image, quality: quality, iccProfile: iccProfile)
         case let (.mask(mask), .png): return try PNGCodec.encode(mask)
-        case let (.mask(mask), .jpeg): return try JPEGCodec.encode(Image(gray: mask), quality: quality)
-        case let (.flattened(image), .png): return try PNGCodec.encode(image)
-        case let (.flattened(image), .jpeg): return try JPEGCodec.encode(image, quality: quality)
+        case let (.mask(mask), .jpeg): return try JPEGCodec.encode(Image(gray: mask), quality: quality ?? 92)
+        case let (.mask(mask), .webp): return try WebPCodec.encode(Image(gray: mask), quality: quality)
+        case let (.flattened(image), .png): return try PNGCodec.encode(withProfile(image, iccProfile))
+        case let (.flattened(image), .jpeg): return try JPEGCodec.encode(withProfile(image, iccProfile), quality: quality ?? 92)
+        case let (.flattened(image), .webp): return try WebPCodec.encode(withProfile(image, iccProfile), quality: quality)
         }
+    }
+
+    private func withProfile(_ image: Image, _ profile: Data?) -> Image {
+        guard let profile else { return image }
+        var image = image
+        image.iccProfile = profile
+        return image
     }
 }
 

@@ -7,10 +7,10 @@ import U2Net
 /// `--refine none|guided|closed-form`.
 extension Refinement.Method: ExpressibleByArgument {}
 
-/// `--format png|jpg|jpeg`.
+/// `--format png|jpg|jpeg|webp`.
 extension ImageFormat: ExpressibleByArgument {
     public init?(argument: String) { self.init(fileExtension: argument) }
-    public static var allValueStrings: [String] { ["png", "jpg", "jpeg"] }
+    public static var allValueStrings: [String] { ["png", "jpg", "jpeg", "webp"] }
     public var defaultValueDescription: String { fileExtension }
 }
 

@@ -10,13 +10,14 @@ struct Refine: ParsableCommand {
             the photo's (Lanczos). Without --refine and --decontaminate the mask is used as it is.
             """)
 
-    @Argument(help: "The photo (PNG or JPEG).") var image: String
-    @Option(name: .long, help: "The mask: grey PNG/JPEG, or an RGBA cutout (its alpha is used).") var mask: String
-    @Option(name: .shortAndLong, help: "Output file: .png (cutout, or flattened with --bg) or .jpg (needs --bg or --mask-only).")
+    @Argument(help: "The photo (PNG, JPEG, WebP, HEIC, AVIF, TIFF).") var image: String
+    @Option(name: .long, help: "The mask: a grey image, or an RGBA cutout (its alpha is used).") var mask: String
+    @Option(name: .shortAndLong, help: "Output file: .png or .webp (cutout, or flattened with --bg) or .jpg (needs --bg or --mask-only).")
     var output: String
     @Flag(name: .long, help: "Write the refined mask as a grey image.") var maskOnly = false
     @Option(name: .long, help: "Flatten onto a colour (a name or #RRGGBB).") var bg: Background?
-    @Option(name: .long, help: "JPEG quality, 1–100.") var quality: Int = 92
+    @Option(name: .long, help: "JPEG quality, 1–100 (default 92); for WebP, lossy at this quality (default: lossless).")
+    var quality: Int?
     @Option(name: .long, help: "Worker threads (default: every core).") var threads: Int?
     @Option(name: .long, help: "Refuse images larger than this many megapixels.") var maxMegapixels: Double = 100
     @Flag(name: .long, help: "Print one JSON object: sizes, milliseconds per stage, solver iterations.") var json = false
@@ -29,12 +30,12 @@ struct Refine: ParsableCommand {
         return .cutout
     }
 
-    /// The output's format, from its name (PNG unless it ends in .jpg or .jpeg).
+    /// The output's format, from its name: .png, .jpg/.jpeg, .webp; PNG without an extension.
     var format: ImageFormat { ImageFormat(path: output) ?? .png }
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-        if !(1...100).contains(quality) { throw ValidationError("--quality must be in 1...100") }
+        if let quality, !(1...100).contains(quality) { throw ValidationError("--quality must be in 1...100") }
         if !(maxMegapixels > 0) { throw ValidationError("--max-megapixels must be positive") }
         if format == .jpeg && composition.isTransparent {
             throw ValidationError("JPEG has no transparency: add --bg COLOR or write PNG ('\(output)')")
@@ -46,12 +47,15 @@ struct Refine: ParsableCommand {
     }
 
     func process() throws {
+        if output != "-", let ext = ImageFormat.pathExtension(output), ImageFormat(fileExtension: ext) == nil {
+            throw ValidationError("cannot write '\(output)': the extension .\(ext) is not .png, .jpg, .jpeg or .webp")
+        }
         var files = StageTimings()
         let maxPixels = Int(maxMegapixels * 1e6)
         let photo = try files.measure(.decode) { try ImageFile.load(path: image, maxPixels: maxPixels) }
         let maskImage = try files.measure(.decodeMask) { try ImageFile.load(path: mask, maxPixels: maxPixels) }
         let options = CutoutOptions(refinement: refineOptions.refinement(threads: threads), composition: composition,
-                                    format: format, jpegQuality: quality)
+                                    format: format, jpegQuality: quality ?? 92, webpQuality: quality)
         var result = try CutoutPipeline.complete(photo, mask: maskImage, options: options)
         result.timings.merge(files)
         let data = result.encoded!  // options.format is set, so the result is encoded

@@ -8,11 +8,12 @@ struct Remove: ParsableCommand {
         discussion: """
             One photo: -o is the output file (default <stem>.out.png beside the input; '-' reads stdin or \
             writes stdout). Several photos or folders (searched recursively): -o is a folder, outputs are \
-            <stem>.png (or .jpg) mirroring subfolders. Exit status: 0 all done, 1 some inputs failed (the \
+            <stem>.png (or .jpg, .webp with --format) mirroring subfolders. The output file's extension picks its \
+            format: .png, .jpg/.jpeg or .webp (lossless unless --quality is given); any other is an error. Exit status: 0 all done, 1 some inputs failed (the \
             others were written), 2 nothing could be done.
             """)
 
-    @Argument(help: "Photos (PNG, JPEG) or folders; '-' for stdin.") var inputs: [String] = []
+    @Argument(help: "Photos (PNG, JPEG, WebP, HEIC, AVIF, TIFF) or folders; '-' for stdin.") var inputs: [String] = []
     @Option(name: .shortAndLong, help: "Output file (one input) or folder (several).") var output: String?
     @Option(name: .long, help: "Model name or .onnx path.") var model: String = "u2netp"
     @Option(name: .long, help: "Network input size in pixels (default: 320 for U²-Net, 1024 for IS-Net and RMBG, 512 for MODNet's shorter side).")
@@ -23,7 +24,8 @@ struct Remove: ParsableCommand {
     @Option(name: .long, help: "Flatten onto this image, scaled to cover.") var bgImage: String?
     @Option(name: .long, help: "Output format for folders and stdout (jpg needs --bg, --bg-image or --mask-only).")
     var format: ImageFormat?
-    @Option(name: .long, help: "JPEG quality, 1–100.") var quality: Int = 92
+    @Option(name: .long, help: "JPEG quality, 1–100 (default 92); for WebP, lossy at this quality (default: lossless).")
+    var quality: Int?
     @Flag(name: .long, help: "Skip inputs whose output already exists.") var skipExisting = false
     @Option(name: .long, help: "Refuse images larger than this many megapixels.") var maxMegapixels: Double = 100
     @Flag(name: .long, help: "No progress or summary lines.") var quiet = false
@@ -34,7 +36,7 @@ struct Remove: ParsableCommand {
         if inputs.isEmpty { throw ValidationError("give at least one photo or folder") }
         if let size, size < 32 || size > 4096 { throw ValidationError("--size must be in 32...4096") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-        if !(1...100).contains(quality) { throw ValidationError("--quality must be in 1...100") }
+        if let quality, !(1...100).contains(quality) { throw ValidationError("--quality must be in 1...100") }
         if !(maxMegapixels > 0) { throw ValidationError("--max-megapixels must be positive") }
         if bg != nil && bgImage != nil { throw ValidationError("give --bg or --bg-image, not both") }
     }
@@ -53,6 +55,12 @@ struct Remove: ParsableCommand {
     /// The format written to `path`: `--format`, else the one its name says, else PNG.
     func outputFormat(for path: String?) -> ImageFormat {
         format ?? path.flatMap { ImageFormat(path: $0) } ?? .png
+    }
+
+    /// Refuses an output file whose extension names no format we write (before anything is done or written).
+    func checkExtension(of path: String) throws {
+        guard format == nil, path != "-", let ext = ImageFormat.pathExtension(path), ImageFormat(fileExtension: ext) == nil else { return }
+        throw ValidationError("cannot write '\(path)': the extension .\(ext) is not .png, .jpg, .jpeg or .webp")
     }
 
     /// What is written: the mask, the photo flattened onto `--bg` or `--bg-image`, or the cutout.
@@ -95,13 +103,13 @@ struct Remove: ParsableCommand {
             if let walker = fm.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) {
                 for case let url as URL in walker {
                     let name = url.lastPathComponent.lowercased()
-                    guard name.hasSuffix(".png") || name.hasSuffix(".jpg") || name.hasSuffix(".jpeg") else { continue }
+                    guard let ext = ImageFormat.pathExtension(name), ImageFile.readableExtensions.contains(ext) else { continue }
                     let relative = String(url.standardized.path.dropFirst(root.path.count + 1))
                     let stem = (relative as NSString).deletingPathExtension
                     found.append(Job(input: url.path, output: output + "/" + stem + "." + ext))
                 }
             }
-            guard !found.isEmpty else { throw ValidationError("no PNG or JPEG images in folder '\(input)'") }
+            guard !found.isEmpty else { throw ValidationError("no PNG, JPEG, WebP, HEIC, AVIF or TIFF images in folder '\(input)'") }
             jobs += found.sorted { $0.input < $1.input }
         }
         return jobs
@@ -109,13 +117,14 @@ struct Remove: ParsableCommand {
 
     func process() throws -> Int32 {
         let jobs = try jobs()
+        if jobs.count == 1 { try checkExtension(of: jobs[0].output) }
         let composition = composition(backgroundImage: try bgImage.map { try ImageFile.load(path: $0) })
         for job in jobs where outputFormat(for: job.output) == .jpeg && composition.isTransparent {
             throw ValidationError("JPEG has no transparency: add --bg COLOR or --bg-image FILE, or write PNG ('\(job.output)')")
         }
         let pipeline = try CutoutPipeline(model: model, size: size, threads: threads)
         let options = CutoutOptions(refinement: refineOptions.refinement(threads: threads), composition: composition,
-                                    jpegQuality: quality)
+                                    jpegQuality: quality ?? 92, webpQuality: quality)
         let maxPixels = Int(maxMegapixels * 1e6)
         let progress = Progress(total: jobs.count, enabled: !quiet && !json && jobs.count > 1)
         let failures = FailureLog()

@@ -169,8 +169,8 @@ final class RemoveCommandTests: XCTestCase {
         try FileManager.default.createDirectory(at: noImages, withIntermediateDirectories: true)
         let photo = Self.photos.appendingPathComponent("chelsea.png").path
         let cases: [([String], String)] = [
-            ([empty], "empty"), ([truncated], "Premature end"), ([text], "not a PNG or JPEG"), ([badCRC], "CRC"),
-            ([huge], "above the limit"), ([noImages.path, "-o", dir.path + "/out"], "no PNG or JPEG images"),
+            ([empty], "empty"), ([truncated], "Premature end"), ([text], "not a PNG, JPEG, WebP"), ([badCRC], "CRC"),
+            ([huge], "above the limit"), ([noImages.path, "-o", dir.path + "/out"], "no PNG, JPEG, WebP, HEIC, AVIF or TIFF images"),
             ([photo, "-o", "/proc/no-such-dir/x.png"], "cannot write"), ([photo, "--model", "nowhere"], "model 'nowhere' not found"),
         ]
         for (args, message) in cases {

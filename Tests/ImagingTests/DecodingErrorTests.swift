@@ -11,7 +11,7 @@ final class DecodingErrorTests: XCTestCase {
         let cases: [(Data, String)] = [
             (Data(), "the file is empty"),
             (good.prefix(good.count / 2), "Premature end"),
-            (Data("hello, world\n".utf8), "not a PNG or JPEG"),
+            (Data("hello, world\n".utf8), "not a PNG, JPEG, WebP"),
             (RawPNG.corruptingCRC(png), "CRC"),
             (png.prefix(40), "end of data"),
         ]

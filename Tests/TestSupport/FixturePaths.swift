@@ -28,6 +28,11 @@ public enum FixturePaths {
 
     /// The test photos (PNG and JPEG; see their SOURCES.md).
     public static var photos: URL { packagePath("Tests/MattingTests/Fixtures/photos") }
+    /// The astronaut photo (256×256) as PNG, WebP, HEIC, AVIF and TIFF, and 64×64 files with the Adobe RGB
+    /// (1998)-compatible profile in every container (Tools/make-format-fixtures.sh).
+    public static var formats: URL { packagePath("Tests/MattingTests/Fixtures/formats") }
+    /// Debian's `icc-profiles-free` Adobe RGB (1998)-compatible profile, embedded in the `adobe.*` fixtures.
+    public static let adobeRGBProfile = "/usr/share/color/icc/compatibleWithAdobeRGB1998.icc"
     /// Pillow's Lanczos resizes and decodes of the test photos (Tools/make-pipeline-fixtures.sh).
     public static var pillowResults: URL { packagePath("Tests/MattingTests/Fixtures/lanczos") }
     /// rembg 2.0.86's u2netp masks of the test photos (Tools/make-pipeline-fixtures.sh).
