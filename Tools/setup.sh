@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Everything a fresh Debian machine with Swift needs: the C libraries and the default model.
+# Everything a fresh Debian machine with Swift needs: the C libraries, the default model, and the headless
+# browser the server's page is tested in (Chromium and its WebDriver, chromedriver).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pkg in libopenblas-dev libpng-dev libjpeg-dev pkg-config; do
+for pkg in libopenblas-dev libpng-dev libjpeg-dev pkg-config chromium chromium-driver; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
