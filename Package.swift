@@ -19,6 +19,13 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The server (`u2net-run serve`, target U2NetServer) only: the library product U2Net builds none of these.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C system libraries (module maps only).
@@ -43,9 +50,23 @@ let package = Package(
 
         // Façade and command.
         .target(name: "U2Net", dependencies: ["Matting", "NNRuntime", "Imaging"], swiftSettings: moduleSettings),
+        // The HTTP service and its page: routes, limits, metrics — no matting of its own.
+        .target(
+            name: "U2NetServer",
+            dependencies: [
+                "U2Net",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: moduleSettings),
         .executableTarget(
             name: "U2NetRun",
-            dependencies: ["U2Net", "ModelCheck", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["U2Net", "ModelCheck", "U2NetServer",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: moduleSettings),
 
         // Fuzzing: libFuzzer entry points for every reader of untrusted bytes (Tools/fuzz.sh builds them with
@@ -67,6 +88,8 @@ let package = Package(
                     swiftSettings: moduleSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["U2Net", "TestSupport"], exclude: ["Fixtures"],
                     swiftSettings: moduleSettings),
+        // The server: the real `u2net-run serve` on a loopback port, and the page in headless Chromium (WebDriver).
+        .testTarget(name: "ServerTests", dependencies: ["U2Net", "TestSupport"], swiftSettings: moduleSettings),
     ],
     swiftLanguageModes: [.v5]
 )

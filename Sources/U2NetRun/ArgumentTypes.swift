@@ -42,3 +42,25 @@ extension PlanOptions.Convolution: ExpressibleByArgument {
         }
     }
 }
+
+/// `--shard i/n`: the i-th of n parts (1-based) of a batch. The inputs are sorted by path and photo k (0-based)
+/// goes to shard k mod n + 1, so n runs — a Kubernetes Indexed Job, a Slurm array — cover every photo exactly once
+/// whatever order the machines start in, and the shards differ in size by at most one photo.
+struct Shard: ExpressibleByArgument, CustomStringConvertible, Equatable {
+    var index: Int
+    var count: Int
+
+    init?(argument: String) {
+        let parts = argument.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, (1...n).contains(i) else { return nil }
+        index = i
+        count = n
+    }
+
+    var description: String { "\(index)/\(count)" }
+    static var defaultCompletionKind: CompletionKind { .default }
+
+    func select<T>(_ items: [T], by key: (T) -> String) -> [T] {
+        items.sorted { key($0) < key($1) }.enumerated().filter { $0.offset % count == index - 1 }.map(\.element)
+    }
+}

@@ -30,6 +30,8 @@ struct Remove: ParsableCommand {
     @Option(name: .long, help: "Refuse images larger than this many megapixels.") var maxMegapixels: Double = 100
     @Flag(name: .long, help: "No progress or summary lines.") var quiet = false
     @Flag(name: .long, help: "One JSON line per image: input, output, sizes, milliseconds per stage.") var json = false
+    @Option(name: .long, help: "Process only shard i of n (1-based) of the sorted inputs: n runs with i = 1…n cover every photo once.")
+    var shard: Shard?
     @OptionGroup(title: "Matte refinement") var refineOptions: RefineOptions
 
     func validate() throws {
@@ -116,8 +118,15 @@ struct Remove: ParsableCommand {
     }
 
     func process() throws -> Int32 {
-        let jobs = try jobs()
+        var jobs = try jobs()
         if jobs.count == 1 { try checkExtension(of: jobs[0].output) }
+        if let shard {
+            jobs = shard.select(jobs, by: \.input)
+            if jobs.isEmpty {
+                if !quiet { FileHandle.standardError.write(Data("u2net-run: shard \(shard) has no photos\n".utf8)) }
+                return 0
+            }
+        }
         let composition = composition(backgroundImage: try bgImage.map { try ImageFile.load(path: $0) })
         for job in jobs where outputFormat(for: job.output) == .jpeg && composition.isTransparent {
             throw ValidationError("JPEG has no transparency: add --bg COLOR or --bg-image FILE, or write PNG ('\(job.output)')")
