@@ -35,6 +35,10 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CPNG", "CJPEG"], swiftSettings: moduleSettings),
         .target(name: "Matting", dependencies: ["Imaging", "NNTensor"], swiftSettings: kernelSettings),
 
+        // TFLite files (FlatBuffers) read into the same graph IR; face detection, face mesh and ID-photo documents.
+        .target(name: "TFLiteFormat", dependencies: ["ONNXFormat"], swiftSettings: moduleSettings),
+        .target(name: "Faces", dependencies: ["TFLiteFormat", "NNRuntime", "NNTensor", "Imaging"], swiftSettings: kernelSettings),
+
         // ONNX test cases (model.onnx + test_data_set_N) run through the engine: `u2net-run check` and the tests.
         .target(name: "ModelCheck", dependencies: ["NNRuntime", "NNTensor", "ONNXFormat"], swiftSettings: moduleSettings),
 
@@ -56,6 +60,10 @@ let package = Package(
                     swiftSettings: moduleSettings),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], swiftSettings: moduleSettings),
         .testTarget(name: "MattingTests", dependencies: ["Matting", "Imaging"], exclude: ["Fixtures"],
+                    swiftSettings: moduleSettings),
+        .testTarget(name: "TFLiteFormatTests", dependencies: ["TFLiteFormat", "NNRuntime", "NNTensor", "ONNXFormat", "Imaging", "TestSupport"],
+                    exclude: ["Fixtures"], swiftSettings: moduleSettings),
+        .testTarget(name: "FacesTests", dependencies: ["Faces", "Imaging", "NNTensor", "TestSupport"], exclude: ["Fixtures"],
                     swiftSettings: moduleSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["U2Net", "TestSupport"], exclude: ["Fixtures"],
                     swiftSettings: moduleSettings),
