@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "ModelCheck", dependencies: ["NNRuntime", "NNTensor", "ONNXFormat"], swiftSettings: moduleSettings),
 
         // Façade and command.
-        .target(name: "U2Net", dependencies: ["Matting", "NNRuntime", "Imaging"], swiftSettings: moduleSettings),
+        .target(name: "U2Net", dependencies: ["Matting", "NNRuntime", "Imaging", "Faces"], swiftSettings: moduleSettings),
         .executableTarget(
             name: "U2NetRun",
             dependencies: ["U2Net", "ModelCheck", .product(name: "ArgumentParser", package: "swift-argument-parser")],
