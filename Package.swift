@@ -45,11 +45,15 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CPNG", "CJPEG", "CWebP", "CHeif", "CTIFF"], swiftSettings: moduleSettings),
         .target(name: "Matting", dependencies: ["Imaging", "NNTensor"], swiftSettings: kernelSettings),
 
+        // TFLite files (FlatBuffers) read into the same graph IR; face detection, face mesh and ID-photo documents.
+        .target(name: "TFLiteFormat", dependencies: ["ONNXFormat"], swiftSettings: moduleSettings),
+        .target(name: "Faces", dependencies: ["TFLiteFormat", "NNRuntime", "NNTensor", "Imaging"], swiftSettings: kernelSettings),
+
         // ONNX test cases (model.onnx + test_data_set_N) run through the engine: `u2net-run check` and the tests.
         .target(name: "ModelCheck", dependencies: ["NNRuntime", "NNTensor", "ONNXFormat"], swiftSettings: moduleSettings),
 
         // Façade and command.
-        .target(name: "U2Net", dependencies: ["Matting", "NNRuntime", "Imaging"], swiftSettings: moduleSettings),
+        .target(name: "U2Net", dependencies: ["Matting", "NNRuntime", "Imaging", "Faces"], swiftSettings: moduleSettings),
         // The HTTP service and its page: routes, limits, metrics — no matting of its own.
         .target(
             name: "U2NetServer",
@@ -85,6 +89,10 @@ let package = Package(
                     swiftSettings: moduleSettings),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"], swiftSettings: moduleSettings),
         .testTarget(name: "MattingTests", dependencies: ["Matting", "Imaging"], exclude: ["Fixtures"],
+                    swiftSettings: moduleSettings),
+        .testTarget(name: "TFLiteFormatTests", dependencies: ["TFLiteFormat", "NNRuntime", "NNTensor", "ONNXFormat", "Imaging", "TestSupport"],
+                    exclude: ["Fixtures"], swiftSettings: moduleSettings),
+        .testTarget(name: "FacesTests", dependencies: ["Faces", "Imaging", "NNTensor", "TestSupport"], exclude: ["Fixtures"],
                     swiftSettings: moduleSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["U2Net", "TestSupport"], exclude: ["Fixtures"],
                     swiftSettings: moduleSettings),

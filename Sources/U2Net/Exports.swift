@@ -4,3 +4,4 @@
 @_exported import ONNXFormat
 @_exported import Imaging
 @_exported import Matting
+@_exported import Faces

@@ -8,7 +8,7 @@ struct U2NetRun: ParsableCommand {
         commandName: "u2net-run",
         abstract: "Remove photo backgrounds with U²-Net-family models, on a pure-Swift inference engine.",
         version: "u2net-run \(U2NetVersion.string)",
-        subcommands: [Remove.self, Serve.self, Refine.self, Check.self, Infer.self, Inspect.self, Compare.self, Bench.self],
+        subcommands: [Remove.self, Serve.self, Refine.self, IDPhoto.self, Check.self, Infer.self, Inspect.self, Compare.self, Bench.self],
         defaultSubcommand: Remove.self)
 }
 
