@@ -105,7 +105,7 @@ struct Remove: ParsableCommand {
             if let walker = fm.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) {
                 for case let url as URL in walker {
                     let name = url.lastPathComponent.lowercased()
-                    guard let ext = ImageFormat.pathExtension(name), ImageFile.readableExtensions.contains(ext) else { continue }
+                    guard let inputExtension = ImageFormat.pathExtension(name), ImageFile.readableExtensions.contains(inputExtension) else { continue }
                     let relative = String(url.standardized.path.dropFirst(root.path.count + 1))
                     let stem = (relative as NSString).deletingPathExtension
                     found.append(Job(input: url.path, output: output + "/" + stem + "." + ext))
