@@ -170,18 +170,32 @@ public final class PhotoServer: @unchecked Sendable {
         if boundary == nil {
             do { _ = try options({ query.get($0) }, nil) } catch { return APIError.from(error, maxPixels: configuration.maxPixels).response }
         }
-        // 4. A place among the admitted, or 503 at once.
+        // 4. Not before the model is loaded (a load balancer waits for /readyz; a direct client is told to retry).
+        guard lock.withLock({ isReady }) else {
+            return APIError(.serviceUnavailable, "loading", "the model is still loading", retryAfter: 1).response
+        }
+        // 5. A place among the admitted, or 503 at once.
         guard admission.admit() else {
             metrics.refused(reason: "queue_full")
             return APIError(.serviceUnavailable, "busy",
                             "the server is busy (\(configuration.maxConcurrent) running, \(configuration.queue) waiting); try again",
                             retryAfter: retryAfterSeconds()).response
         }
-        // 5. The body, counted while it streams in.
+        // 6. The body, counted while it streams in.
         let photo: Data
         let asked: PhotoRequest
         do {
-            let buffer = try await request.body.collect(upTo: limit)
+            // A body that does not arrive within the time limit gives its place back (a slow client cannot hold it).
+            let buffer = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+                group.addTask { try await request.body.collect(upTo: limit) }
+                group.addTask { try await Task.sleep(for: .seconds(timeout)); return nil }
+                let first = try await group.next()!
+                group.cancelAll()
+                guard let first else {
+                    throw APIError(.requestTimeout, "body_timeout", "the body did not arrive within \(Int(timeout)) s (--timeout-s)")
+                }
+                return first
+            }
             let body = Data(buffer.readableBytesView)
             if let boundary {
                 let form: MultipartForm
@@ -204,14 +218,14 @@ public final class PhotoServer: @unchecked Sendable {
             if e.status == .contentTooLarge { metrics.refused(reason: "body_too_large") }
             return e.response
         }
-        // 6. A slot within what is left of the time limit.
+        // 7. A slot within what is left of the time limit.
         let waited = Self.seconds(since: started)
         guard await admission.acquire(within: max(0.001, timeout - waited)) else {
             metrics.refused(reason: "queue_timeout")
             return APIError(.serviceUnavailable, "queue_timeout", "no slot came free within \(Int(timeout)) s (--timeout-s)",
                             retryAfter: retryAfterSeconds()).response
         }
-        // 7. The pipeline, racing the rest of the time limit. The slot is released when the work ends, even if the
+        // 8. The pipeline, racing the rest of the time limit. The slot is released when the work ends, even if the
         //    answer has gone out as a 504 before.
         let remaining = max(0.001, timeout - Self.seconds(since: started))
         do {

@@ -42,6 +42,28 @@ def rss_mb(pid, field="VmRSS"):
     return float("nan")
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far (a figure a busy, shared machine disturbs less than wall time)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cli_batch(binary, photos, count, home, env):
+    """The command line on a folder of `count` copies of the photos: (photos per second, CPU ms per photo)."""
+    folder = os.path.join(home, f"batch-{uuid.uuid4().hex}")
+    os.makedirs(folder)
+    for i in range(count):
+        src = photos[i % len(photos)]
+        shutil.copy(src, os.path.join(folder, f"{i:03d}{os.path.splitext(src)[1]}"))
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([binary, folder, "-o", folder + "-out", "--quiet"], env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    if status != 0:
+        raise SystemExit("the command line's batch failed")
+    return count / wall, 1000 * (usage.ru_utime + usage.ru_stime) / count
+
+
 def form(photo_path):
     boundary = "bench-" + uuid.uuid4().hex
     data = open(photo_path, "rb").read()
@@ -160,20 +182,26 @@ def main():
             load(s, bodies, 6, 1)  # warm-up: models loaded, sessions planned
             print(f"{s.name}: RSS after warm-up {rss_mb(s.proc.pid):.0f} MB", flush=True)
 
-        print("\n| server | clients | requests | throughput (req/s) | p50 (ms) | p99 (ms) | errors |")
-        print("| --- | --- | --- | --- | --- | --- | --- |")
+        print("\n| server | clients | requests | throughput (req/s) | p50 (ms) | p99 (ms) | CPU per request (ms) | errors |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        batch = None
         results = {}
         for clients in [int(x) for x in args.levels.split(",")]:
             for s in servers:
                 n = max(args.per_level, 4 * clients)
+                c0 = cpu_seconds(s.proc.pid)
                 wall, lat, st = load(s, bodies, n, clients)
+                cpu = 1000 * (cpu_seconds(s.proc.pid) - c0) / n
                 bad = sum(1 for x in st if x != 200)
-                results[(s.name, clients)] = n / wall
-                print(f"| {s.name} | {clients} | {n} | {n / wall:.2f} | {pct(lat, 50) * 1000:.0f} | {pct(lat, 99) * 1000:.0f} | {bad} |",
+                results[(s.name, clients)] = (n / wall, cpu)
+                print(f"| {s.name} | {clients} | {n} | {n / wall:.2f} | {pct(lat, 50) * 1000:.0f} | {pct(lat, 99) * 1000:.0f} | {cpu:.0f} | {bad} |",
                       flush=True)
+                if s.name == "u2net-run" and clients == 4:
+                    # The command line's batch on the same photos, right after (the machine's load changes over minutes).
+                    batch = cli_batch(args.binary, photos, args.batch, home, env)
 
-        print("\n| server | soak requests at 4 clients | all 200 | RSS after 100 | RSS at the end | growth | peak RSS | throughput |")
-        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        print("\n| server | soak requests at 4 clients | all 200 | RSS after 100 | RSS at the end | growth | peak RSS | throughput | CPU per request |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for s in servers:
             total = args.soak if s.name == "u2net-run" else args.rembg_soak
             marks = {}
@@ -182,27 +210,25 @@ def main():
                 if done == 100:
                     marks[100] = rss_mb(s.proc.pid)
 
+            c0 = cpu_seconds(s.proc.pid)
             wall, lat, st = load(s, bodies, total, 4, on_done=mark)
+            cpu = 1000 * (cpu_seconds(s.proc.pid) - c0) / total
             end = rss_mb(s.proc.pid)
             ok = all(x == 200 for x in st)
             print(f"| {s.name} | {total} | {'yes' if ok else 'NO: ' + str(sum(1 for x in st if x != 200)) + ' failed'} | "
                   f"{marks.get(100, float('nan')):.0f} MB | {end:.0f} MB | {end - marks.get(100, float('nan')):+.1f} MB | "
-                  f"{rss_mb(s.proc.pid, 'VmHWM'):.0f} MB | {total / wall:.2f} req/s |", flush=True)
+                  f"{rss_mb(s.proc.pid, 'VmHWM'):.0f} MB | {total / wall:.2f} req/s | {cpu:.0f} ms |", flush=True)
     finally:
         for s in servers:
             s.stop()
 
-    folder = os.path.join(home, "batch")
-    os.makedirs(folder)
-    for i in range(args.batch):
-        src = photos[i % len(photos)]
-        shutil.copy(src, os.path.join(folder, f"{i:03d}{os.path.splitext(src)[1]}"))
-    t0 = time.perf_counter()
-    subprocess.run([args.binary, folder, "-o", os.path.join(home, "out"), "--quiet"], check=True, env=env)
-    wall = time.perf_counter() - t0
-    server4 = results.get(("u2net-run", 4))
-    print(f"\ncommand-line batch of {args.batch} photos: {wall:.2f} s, {args.batch / wall:.2f} photos/s"
-          + (f"; u2net-run serve at 4 clients: {server4:.2f} req/s, ratio batch/serve {args.batch / wall / server4:.2f}" if server4 else ""))
+    if batch is None:
+        batch = cli_batch(args.binary, photos, args.batch, home, env)
+    print(f"\ncommand-line batch of {args.batch} photos: {batch[0]:.2f} photos/s, {batch[1]:.0f} ms CPU per photo")
+    if ("u2net-run", 4) in results:
+        rate, cpu = results[("u2net-run", 4)]
+        print(f"u2net-run serve at 4 clients: {rate:.2f} req/s, {cpu:.0f} ms CPU per request; "
+              f"batch/serve: throughput {batch[0] / rate:.2f}, CPU {cpu / batch[1]:.2f}")
     shutil.rmtree(home, ignore_errors=True)
 
 
