@@ -92,7 +92,7 @@ let package = Package(
                     swiftSettings: moduleSettings),
         .testTarget(name: "TFLiteFormatTests", dependencies: ["TFLiteFormat", "NNRuntime", "NNTensor", "ONNXFormat", "Imaging", "TestSupport"],
                     exclude: ["Fixtures"], swiftSettings: moduleSettings),
-        .testTarget(name: "FacesTests", dependencies: ["Faces", "Imaging", "NNTensor", "TestSupport"], exclude: ["Fixtures"],
+        .testTarget(name: "FacesTests", dependencies: ["Faces", "Imaging", "NNTensor", "TestSupport"],
                     swiftSettings: moduleSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["U2Net", "TestSupport"], exclude: ["Fixtures"],
                     swiftSettings: moduleSettings),

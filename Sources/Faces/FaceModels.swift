@@ -73,12 +73,12 @@ public final class FaceDetector: @unchecked Sendable {
 
     public init(path: String, threads: Int = 2) throws {
         model = try PlannedTFLite(path: path, threads: threads)
-        anchors = Self.anchors(size: model.size)
+        anchors = Self.anchorCenters(size: model.size)
     }
 
-    /// SSD anchors of the short-range options: strides 8, 16, 16, 16, two anchors per position per layer (aspect
+    /// The anchors' centres in [0, 1], in the model's output order. SSD anchors of the short-range options: strides 8, 16, 16, 16, two anchors per position per layer (aspect
     /// ratio 1 and the interpolated scale), fixed anchor size, offset 0.5; layers of equal stride share a grid.
-    static func anchors(size: Int) -> [PixelPoint] {
+    public static func anchorCenters(size: Int) -> [PixelPoint] {
         let strides = [8, 16, 16, 16]
         var out: [PixelPoint] = []
         var layer = 0

@@ -6,11 +6,13 @@ public struct PixelPoint: Sendable, Equatable, Codable {
     public var y: Double
     public init(_ x: Double, _ y: Double) { self.x = x; self.y = y }
 
-    static func + (a: PixelPoint, b: PixelPoint) -> PixelPoint { PixelPoint(a.x + b.x, a.y + b.y) }
-    static func - (a: PixelPoint, b: PixelPoint) -> PixelPoint { PixelPoint(a.x - b.x, a.y - b.y) }
-    static func * (a: PixelPoint, k: Double) -> PixelPoint { PixelPoint(a.x * k, a.y * k) }
-    func distance(to p: PixelPoint) -> Double { hypot(p.x - x, p.y - y) }
-    static func mid(_ a: PixelPoint, _ b: PixelPoint) -> PixelPoint { PixelPoint((a.x + b.x) / 2, (a.y + b.y) / 2) }
+    public static func + (a: PixelPoint, b: PixelPoint) -> PixelPoint { PixelPoint(a.x + b.x, a.y + b.y) }
+    public static func - (a: PixelPoint, b: PixelPoint) -> PixelPoint { PixelPoint(a.x - b.x, a.y - b.y) }
+    public static func * (a: PixelPoint, k: Double) -> PixelPoint { PixelPoint(a.x * k, a.y * k) }
+    /// The Euclidean distance to another point.
+    public func distance(to p: PixelPoint) -> Double { hypot(p.x - x, p.y - y) }
+    /// The midpoint of two points.
+    public static func mid(_ a: PixelPoint, _ b: PixelPoint) -> PixelPoint { PixelPoint((a.x + b.x) / 2, (a.y + b.y) / 2) }
 }
 
 /// An affine map of the plane: x′ = a·x + b·y + c, y′ = d·x + e·y + f.
