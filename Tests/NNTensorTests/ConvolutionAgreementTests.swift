@@ -163,4 +163,71 @@ final class ConvolutionAgreementTests: XCTestCase {
             XCTAssertLessThanOrEqual(zip(y, expected).map { abs($0 - $1) }.max()!, 1e-5, "im2col \(cout) channels")
         }
     }
+
+    func testDepthwiseAgreesWithIm2col() {
+        var rng = LCG(state: 11)
+        for trial in 0..<24 {
+            let c = rng.int(1...19), stride = trial % 2 + 1
+            var g = Conv2DGeometry(batch: trial % 5 == 0 ? 2 : 1, inChannels: c, inHeight: rng.int(1...29),
+                                   inWidth: rng.int(1...47), outChannels: c, kernelHeight: 3, kernelWidth: 3)
+            g.groups = c
+            (g.strideY, g.strideX) = (stride, stride)
+            (g.padTop, g.padLeft, g.padBottom, g.padRight) = [(1, 1, 1, 1), (0, 0, 0, 0), (2, 1, 0, 2)][trial % 3]
+            guard g.outHeight > 0, g.outWidth > 0, DepthwiseConv3x3.supports(g) else { continue }
+            let x = (0..<g.batch * c * g.inHeight * g.inWidth).map { _ in rng.float() }
+            let w = (0..<c * 9).map { _ in rng.float() }
+            let b = (0..<c).map { _ in rng.float() }
+            let epilogue: ConvEpilogue = trial % 3 == 0 ? .none : trial % 3 == 1 ? .relu : .clip(min: -0.5, max: 0.75)
+            let expected = reference(g, x, w, b, epilogue)
+            for threads in [1, 2] {
+                let conv = DepthwiseConv3x3(geometry: g, weights: w, bias: b, epilogue: epilogue)
+                var y = [Float](repeating: .nan, count: expected.count)
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: conv.scratchFloats(threads: threads))
+                defer { scratch.deallocate() }
+                conv.run(input: x, output: &y, scratch: scratch, threads: threads)
+                let worst = zip(y, expected).map { abs($0 - $1) }.max() ?? 0
+                XCTAssertLessThanOrEqual(worst, 1e-5 * 9, "trial \(trial) \(g) threads \(threads)")
+            }
+        }
+    }
+
+    /// A Concat of a tensor and two Resizes, read in place (``ChannelPlanes`` with ``ResizeTaps``), gives
+    /// every scratch-using kernel exactly the input it gets from the materialised tensor.
+    func testConcatAndResizesReadInPlaceMatchTheMaterialisedInput() {
+        let (h, w) = (24, 46)
+        var rng = LCG(state: 17)
+        let doubled = ResizeTaps(mode: .linear, transform: .halfPixel, inHeight: 12, inWidth: 23, outHeight: h,
+                                 outWidth: w, scaleY: 2, scaleX: 2)
+        let nearest = ResizeTaps(mode: .nearest(.roundPreferFloor), transform: .asymmetric, inHeight: 8, inWidth: 15,
+                                 outHeight: h, outWidth: w, scaleY: 3, scaleX: Float(w) / 15)
+        XCTAssertTrue(doubled.doublesWidth, "the vectorised doubling path")
+        let plain = (0..<5 * h * w).map { _ in rng.float() }
+        let small = (0..<7 * 12 * 23).map { _ in rng.float() }
+        let tiny = (0..<4 * 8 * 15).map { _ in rng.float() }
+        var materialised = plain + [Float](repeating: 0, count: 11 * h * w)
+        materialised.withUnsafeMutableBufferPointer { m in
+            doubled.run(input: small, planes: 7, output: m.baseAddress! + 5 * h * w, threads: 1)
+            nearest.run(input: tiny, planes: 4, output: m.baseAddress! + 12 * h * w, threads: 1)
+        }
+        var g = Conv2DGeometry(batch: 1, inChannels: 16, inHeight: h, inWidth: w, outChannels: 19, kernelHeight: 3, kernelWidth: 3)
+        (g.padTop, g.padLeft, g.padBottom, g.padRight) = (1, 1, 1, 1)
+        let wt = (0..<19 * g.patchSize).map { _ in rng.float() }
+        let b = (0..<19).map { _ in rng.float() }
+        var kernels: [(String, any ScratchConvolution)] = [("direct", Conv2DDirect(geometry: g, weights: wt, bias: b, epilogue: .relu))]
+        for (name, make) in winogradKernels { kernels.append((name, make(g, wt, b, .relu))) }
+        for (name, conv) in kernels {
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: conv.scratchFloats(threads: 2))
+            defer { scratch.deallocate() }
+            var expected = [Float](repeating: .nan, count: 19 * h * w), y = expected
+            conv.run(input: materialised, output: &expected, scratch: scratch, threads: 2)
+            plain.withUnsafeBufferPointer { p in small.withUnsafeBufferPointer { s in tiny.withUnsafeBufferPointer { t in
+                let segments = [ChannelPlanes.Segment(tensor: p.baseAddress!, channels: 5),
+                                ChannelPlanes.Segment(tensor: s.baseAddress!, channels: 7, resize: doubled),
+                                ChannelPlanes.Segment(tensor: t.baseAddress!, channels: 4, resize: nearest)]
+                let input = ChannelPlanes(planeSize: h * w, count: 3) { segments[$0] }
+                conv.run(input: input, output: &y, scratch: scratch, threads: 2, residual: nil)
+            }}}
+            XCTAssertEqual(y, expected, name)
+        }
+    }
 }

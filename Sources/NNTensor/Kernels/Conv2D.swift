@@ -96,6 +96,8 @@ package final class Conv2DIm2col: @unchecked Sendable {
     private let bias: UnsafeMutablePointer<Float>     // [outChannels]
     /// Output pixels per tile.
     package let tileColumns: Int
+    /// Where each thread's im2col tile lies in the scratch.
+    package let scratchLayout: ScratchLayout
 
     /// - Parameters:
     ///   - weights: `outChannels × (inChannels/groups) × kh × kw` floats, ONNX's layout.
@@ -115,6 +117,7 @@ package final class Conv2DIm2col: @unchecked Sendable {
         var cols = max(Self.maxScratchFloats / max(g.patchSize, 1), 256)
         cols = cols / 16 * 16
         tileColumns = max(1, min(pixels, cols))
+        scratchLayout = ScratchLayout(patchSize: g.isPointwise ? 0 : g.patchSize, tileColumns: tileColumns)
     }
 
     deinit {
@@ -123,7 +126,7 @@ package final class Conv2DIm2col: @unchecked Sendable {
     }
 
     /// Scratch floats needed by each thread (0 for a pointwise convolution).
-    package var scratchFloatsPerThread: Int { geometry.isPointwise ? 0 : geometry.patchSize * tileColumns }
+    package var scratchFloatsPerThread: Int { scratchLayout.threadFloats }
 
     /// Runs the convolution.
     /// - Parameters:
@@ -138,9 +141,10 @@ package final class Conv2DIm2col: @unchecked Sendable {
         let tiles = (pixels + tileColumns - 1) / tileColumns
         let jobs = g.batch * g.groups * tiles
         let workers = min(max(threads, 1), jobs)
-        let perThread = scratchFloatsPerThread
+        let layout = scratchLayout
+        let scratch = scratch.map { ScratchRegion($0, count: layout.floats(threads: workers)) }
         Parallel.forRanges(jobs, threads: workers) { worker, range in
-            let col = scratch.map { $0 + worker * perThread }
+            let col = scratch.map { layout.columns(worker: worker, in: $0) }
             for job in range {
                 let tile = job % tiles
                 let group = (job / tiles) % g.groups
@@ -150,9 +154,11 @@ package final class Conv2DIm2col: @unchecked Sendable {
         }
     }
 
+    /// Output pixels `tile · tileColumns ..<` (at most `tileColumns`) of one group of image `n`, by way of
+    /// an im2col tile in `scratch` (nil for a pointwise convolution).
     @inline(__always)
     private func runTile(n: Int, group: Int, tile: Int, input: UnsafePointer<Float>,
-                         output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?, residualDelta: Int?) {
+                         output: UnsafeMutablePointer<Float>, scratch: ScratchRegion?, residualDelta: Int?) {
         let g = geometry
         let pixels = g.outHeight * g.outWidth
         let c0 = tile * tileColumns
@@ -168,8 +174,9 @@ package final class Conv2DIm2col: @unchecked Sendable {
             b = UnsafePointer(image + c0)
             ldb = pixels
         } else {
-            im2col(image, into: scratch!, firstPixel: c0, count: cols)
-            b = UnsafePointer(scratch!)
+            let columns = scratch!.prefix(K * cols)
+            im2col(image, into: columns, firstPixel: c0, count: cols)
+            b = UnsafePointer(columns.pointer(at: 0, count: K * cols))
             ldb = cols
         }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(coutG), Int32(cols), Int32(K),
@@ -177,12 +184,13 @@ package final class Conv2DIm2col: @unchecked Sendable {
         applyEpilogue(out, rows: coutG, cols: cols, rowStride: pixels, bias: bias + group * coutG, residualDelta: residualDelta)
     }
 
-    /// Fills `cols` columns of the im2col matrix (rows: channel, ky, kx) for output pixels starting at `firstPixel`.
-    private func im2col(_ image: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, firstPixel: Int, count cols: Int) {
+    /// Fills `cols` columns of the im2col matrix (rows: channel, ky, kx; `patchSize × cols` floats of
+    /// `dst`) for output pixels starting at `firstPixel`.
+    private func im2col(_ image: UnsafePointer<Float>, into dst: ScratchRegion, firstPixel: Int, count cols: Int) {
         let g = geometry
         let cinG = g.inChannels / g.groups
         let H = g.inHeight, W = g.inWidth, OW = g.outWidth
-        var row = dst
+        var row = 0
         for c in 0..<cinG {
             let plane = image + c * H * W
             for ky in 0..<g.kernelHeight {
@@ -193,18 +201,18 @@ package final class Conv2DIm2col: @unchecked Sendable {
                         let oy = p / OW, ox0 = p % OW
                         let run = min(OW - ox0, cols - j)
                         let iy = oy * g.strideY - g.padTop + ky * g.dilationY
-                        let d = row + j
+                        let d = dst.subregion(at: row + j, count: run)
                         if iy < 0 || iy >= H {
-                            d.initialize(repeating: 0, count: run)
+                            d.initialize(repeating: 0)
                         } else {
                             let src = plane + iy * W
                             let xOff = kx * g.dilationX - g.padLeft
                             if g.strideX == 1 {
                                 // ix = ox + xOff; valid for ox in [-xOff, W - xOff)
                                 let lo = min(max(-xOff, ox0), ox0 + run), hi = max(min(W - xOff, ox0 + run), lo)
-                                if lo > ox0 { d.initialize(repeating: 0, count: lo - ox0) }
-                                if hi > lo { (d + (lo - ox0)).initialize(from: src + lo + xOff, count: hi - lo) }
-                                if ox0 + run > hi { (d + (hi - ox0)).initialize(repeating: 0, count: ox0 + run - hi) }
+                                if lo > ox0 { d.prefix(lo - ox0).initialize(repeating: 0) }
+                                if hi > lo { d.subregion(at: lo - ox0, count: hi - lo).initialize(from: src + lo + xOff) }
+                                if ox0 + run > hi { d.subregion(at: hi - ox0, count: ox0 + run - hi).initialize(repeating: 0) }
                             } else {
                                 for t in 0..<run {
                                     let ix = (ox0 + t) * g.strideX + xOff
@@ -227,6 +235,35 @@ package final class Conv2DIm2col: @unchecked Sendable {
         let (lo, hi) = epilogue.bounds
         ConvEpilogueKernel.biasClamp(out, rows: rows, cols: cols, rowStride: rowStride, bias: bias, lo: lo, hi: hi,
                                      residualDelta: residualDelta)
+    }
+}
+
+extension Conv2DIm2col {
+    /// Where each thread's im2col tile lies in the scratch of a ``Conv2DIm2col``, in floats: thread `w`
+    /// owns ``threadFloats`` floats from `w · threadFloats`. Both ``Conv2DIm2col/scratchFloatsPerThread``
+    /// and `run` take their numbers from here.
+    package struct ScratchLayout: Equatable {
+        /// One im2col tile: patchSize rows × tileColumns columns, in floats (0 for a pointwise
+        /// convolution, which multiplies its input in place).
+        package let columnsFloats: Int
+
+        /// - Parameter patchSize: rows of the im2col matrix, 0 when none is built.
+        package init(patchSize: Int, tileColumns: Int) {
+            columnsFloats = patchSize * tileColumns
+        }
+
+        /// One thread's share, in floats: its im2col tile.
+        package var threadFloats: Int { columnsFloats }
+
+        /// Scratch floats for `threads` threads.
+        package func floats(threads: Int) -> Int { threads * threadFloats }
+
+        /// The im2col tile of thread `worker`, in `scratch` (``floats(threads:)`` floats for more than
+        /// `worker` threads).
+        @inline(__always)
+        package func columns(worker: Int, in scratch: ScratchRegion) -> ScratchRegion {
+            scratch.subregion(at: worker * threadFloats, count: columnsFloats)
+        }
     }
 }
 

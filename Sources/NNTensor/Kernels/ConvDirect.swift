@@ -26,6 +26,8 @@ package final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
     let paddedWidth: Int
     /// Output rows computed per band.
     package let bandRows: Int
+    /// Where each thread's band and accumulator tile lie in the scratch.
+    package let scratchLayout: ScratchLayout
 
     /// Scratch budget for one thread's band of padded input, in floats (1 MiB: small enough that the band
     /// is read back from cache, not memory).
@@ -63,6 +65,8 @@ package final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
         let halo = (g.kernelHeight - 1) * g.dilationY
         let rowsFit = Self.maxScratchFloats / max(g.inChannels * paddedWidth, 1) - halo
         bandRows = max(1, min(g.outHeight, rowsFit))
+        scratchLayout = ScratchLayout(inChannels: g.inChannels, bandInputRows: bandRows + halo, paddedWidth: paddedWidth,
+                                      outputChannelBlocks: blocks, tileChannels: tileChannels, tilePixels: tilePixels)
     }
 
     deinit {
@@ -72,16 +76,10 @@ package final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
 
     /// Input channels accumulated per pass over the output channels (their patch fits in L1).
     static let channelsPerChunk = 16
-    /// Floats of one band of padded input.
-    var bandFloats: Int {
-        geometry.inChannels * (bandRows + (geometry.kernelHeight - 1) * geometry.dilationY) * paddedWidth
-    }
-    /// Floats of one thread's accumulator tile: every output channel × 24 pixels.
-    var tileFloats: Int { blocks * tileChannels * tilePixels }
 
     /// Scratch floats needed with `threads` threads: the padded band plus a tile per thread.
     /// Each thread has its own band and tile: threads never wait for each other within a run.
-    package func scratchFloats(threads: Int) -> Int { threads * (bandFloats + tileFloats) }
+    package func scratchFloats(threads: Int) -> Int { scratchLayout.floats(threads: threads) }
 
     /// - Parameters:
     ///   - input: `batch × inChannels × inHeight × inWidth`.
@@ -94,30 +92,34 @@ package final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
         let OH = g.outHeight, OW = g.outWidth
         let halo = (g.kernelHeight - 1) * g.dilationY
         let PW = paddedWidth
+        let layout = scratchLayout
+        let scratch = ScratchRegion(scratch, count: layout.floats(threads: threads))
         // Per thread, band by band: copy the band's input rows, then compute its output rows.
         PaddedBand.perThread(images: g.batch, rowsPerImage: OH, bandRows: bandRows, threads: threads) { worker, n, y0, rows in
-            let band = scratch + worker * (self.bandFloats + self.tileFloats)
-            let tile = band + self.bandFloats
+            let areas = layout.areas(worker: worker, in: scratch)
             let bandIn = rows + halo
+            let band = areas.band.prefix(g.inChannels * bandIn * PW)
             let out = output + n * g.outChannels * OH * OW
             PaddedBand.fill(band, from: input, firstChannel: n * g.inChannels, channels: g.inChannels,
                             height: g.inHeight, width: g.inWidth, firstRow: y0 - g.padTop, rows: bandIn,
                             padLeft: g.padLeft, paddedWidth: PW)
             for r in 0..<rows {
                 if self.tileChannels == 1 {
-                    self.computeSingleChannelRow(bandRow: r, bandInputRows: bandIn, scratch: band,
+                    self.computeSingleChannelRow(bandRow: r, bandInputRows: bandIn, band: band,
                                                  output: out + (y0 + r) * OW, residualDelta: delta)
                 } else {
-                    self.computeRow(bandRow: r, bandInputRows: bandIn, scratch: band, tile: tile,
+                    self.computeRow(bandRow: r, bandInputRows: bandIn, band: band, tile: areas.tile,
                                     output: out + (y0 + r) * OW, residualDelta: delta)
                 }
             }
         }
     }
 
+    /// Output row `bandRow` of the band, every output channel, from `band` (`bandInputRows` padded rows of
+    /// every input channel), accumulating in `tile` (every output channel × 24 pixels).
     @inline(__always)
-    private func computeRow(bandRow: Int, bandInputRows: Int, scratch: UnsafePointer<Float>,
-                            tile: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, residualDelta: Int?) {
+    private func computeRow(bandRow: Int, bandInputRows: Int, band: ScratchRegion,
+                            tile: ScratchRegion, output: UnsafeMutablePointer<Float>, residualDelta: Int?) {
         let g = geometry
         let R = Self.rowsPerTile, P = Self.pixelsPerTile
         let OW = g.outWidth, planeOut = g.outHeight * OW
@@ -127,7 +129,10 @@ package final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
         let cin = g.inChannels, chunk = Self.channelsPerChunk
         let (lo, hi) = epilogue.bounds
         let vlo = SIMD8<Float>(repeating: lo), vhi = SIMD8<Float>(repeating: hi)
-        let rowBase = scratch + bandRow * PW
+        let rowBase = bandRow * PW
+        // What one chunk's patch spans from its first float: `chunk` planes, the window's rows and
+        // columns, a tile of pixels.
+        let windowFloats = (kh - 1) * dy * PW + (kw - 1) * dx + P
         var x0 = 0
         while x0 < OW {
             // The tile buffer holds every output channel's 24 pixels while input channels are
@@ -135,9 +140,10 @@ package final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
             var c0 = 0
             while c0 < cin {
                 let cc = min(chunk, cin - c0)
-                let patch = rowBase + c0 * planeIn + x0
+                let patch = UnsafePointer(band.pointer(at: rowBase + c0 * planeIn + x0,
+                                                       count: (cc - 1) * planeIn + windowFloats))
                 for blk in 0..<blocks {
-                    let acc = UnsafeMutableRawPointer(tile + blk * R * P)
+                    let acc = tile.subregion(at: blk * R * P, count: R * P)
                     var c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32: SIMD8<Float>
                     if c0 == 0 {
                         let b = bias + blk * R
@@ -146,18 +152,18 @@ package final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
                         c20 = SIMD8(repeating: b[2]); c21 = c20; c22 = c20
                         c30 = SIMD8(repeating: b[3]); c31 = c30; c32 = c30
                     } else {
-                        c00 = acc.loadUnaligned(fromByteOffset: 0, as: SIMD8<Float>.self)
-                        c01 = acc.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-                        c02 = acc.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self)
-                        c10 = acc.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
-                        c11 = acc.loadUnaligned(fromByteOffset: 128, as: SIMD8<Float>.self)
-                        c12 = acc.loadUnaligned(fromByteOffset: 160, as: SIMD8<Float>.self)
-                        c20 = acc.loadUnaligned(fromByteOffset: 192, as: SIMD8<Float>.self)
-                        c21 = acc.loadUnaligned(fromByteOffset: 224, as: SIMD8<Float>.self)
-                        c22 = acc.loadUnaligned(fromByteOffset: 256, as: SIMD8<Float>.self)
-                        c30 = acc.loadUnaligned(fromByteOffset: 288, as: SIMD8<Float>.self)
-                        c31 = acc.loadUnaligned(fromByteOffset: 320, as: SIMD8<Float>.self)
-                        c32 = acc.loadUnaligned(fromByteOffset: 352, as: SIMD8<Float>.self)
+                        c00 = acc.load(SIMD8<Float>.self, at: 0)
+                        c01 = acc.load(SIMD8<Float>.self, at: 8)
+                        c02 = acc.load(SIMD8<Float>.self, at: 16)
+                        c10 = acc.load(SIMD8<Float>.self, at: 24)
+                        c11 = acc.load(SIMD8<Float>.self, at: 32)
+                        c12 = acc.load(SIMD8<Float>.self, at: 40)
+                        c20 = acc.load(SIMD8<Float>.self, at: 48)
+                        c21 = acc.load(SIMD8<Float>.self, at: 56)
+                        c22 = acc.load(SIMD8<Float>.self, at: 64)
+                        c30 = acc.load(SIMD8<Float>.self, at: 72)
+                        c31 = acc.load(SIMD8<Float>.self, at: 80)
+                        c32 = acc.load(SIMD8<Float>.self, at: 88)
                     }
                     var wp = UnsafePointer(packed + ((blk * cin + c0) * taps) * R)
                     var plane = patch
@@ -183,25 +189,25 @@ package final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
                         }
                         plane += planeIn
                     }
-                    acc.storeBytes(of: c00, toByteOffset: 0, as: SIMD8<Float>.self)
-                    acc.storeBytes(of: c01, toByteOffset: 32, as: SIMD8<Float>.self)
-                    acc.storeBytes(of: c02, toByteOffset: 64, as: SIMD8<Float>.self)
-                    acc.storeBytes(of: c10, toByteOffset: 96, as: SIMD8<Float>.self)
-                    acc.storeBytes(of: c11, toByteOffset: 128, as: SIMD8<Float>.self)
-                    acc.storeBytes(of: c12, toByteOffset: 160, as: SIMD8<Float>.self)
-                    acc.storeBytes(of: c20, toByteOffset: 192, as: SIMD8<Float>.self)
-                    acc.storeBytes(of: c21, toByteOffset: 224, as: SIMD8<Float>.self)
-                    acc.storeBytes(of: c22, toByteOffset: 256, as: SIMD8<Float>.self)
-                    acc.storeBytes(of: c30, toByteOffset: 288, as: SIMD8<Float>.self)
-                    acc.storeBytes(of: c31, toByteOffset: 320, as: SIMD8<Float>.self)
-                    acc.storeBytes(of: c32, toByteOffset: 352, as: SIMD8<Float>.self)
+                    acc.store(c00, at: 0)
+                    acc.store(c01, at: 8)
+                    acc.store(c02, at: 16)
+                    acc.store(c10, at: 24)
+                    acc.store(c11, at: 32)
+                    acc.store(c12, at: 40)
+                    acc.store(c20, at: 48)
+                    acc.store(c21, at: 56)
+                    acc.store(c22, at: 64)
+                    acc.store(c30, at: 72)
+                    acc.store(c31, at: 80)
+                    acc.store(c32, at: 88)
                 }
                 c0 += cc
             }
             // Activation, then the valid channels and pixels out.
             let valid = min(P, OW - x0)
             for co in 0..<g.outChannels {
-                let src = UnsafeMutableRawPointer(tile + co * P)
+                let src = UnsafeRawPointer(tile.pointer(at: co * P, count: valid))
                 let dst = output + co * planeOut + x0
                 ConvEpilogueKernel.store(src, to: dst, count: valid, lo: vlo, hi: vhi, residualDelta: residualDelta)
             }
@@ -211,7 +217,7 @@ package final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
 
     /// One output row of a single-channel convolution: 96 pixels per register tile, every input channel
     /// summed in registers.
-    private func computeSingleChannelRow(bandRow: Int, bandInputRows: Int, scratch: UnsafePointer<Float>,
+    private func computeSingleChannelRow(bandRow: Int, bandInputRows: Int, band: ScratchRegion,
                                          output: UnsafeMutablePointer<Float>, residualDelta: Int?) {
         let g = geometry
         let P = tilePixels
@@ -221,7 +227,9 @@ package final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
         let cin = g.inChannels
         let (lo, hi) = epilogue.bounds
         let vlo = SIMD8<Float>(repeating: lo), vhi = SIMD8<Float>(repeating: hi)
-        let rowBase = scratch + bandRow * PW
+        let rowBase = bandRow * PW
+        // What one tile's patch spans from its first float: every plane, the window, 96 pixels.
+        let patchFloats = (cin - 1) * planeIn + (kh - 1) * dy * PW + (kw - 1) * dx + P
         var tile = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(),
                     SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
         var x0 = 0
@@ -229,7 +237,7 @@ package final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
             let b = SIMD8<Float>(repeating: bias[0])
             var c0 = b, c1 = b, c2 = b, c3 = b, c4 = b, c5 = b, c6 = b, c7 = b, c8 = b, c9 = b, c10 = b, c11 = b
             var wp = UnsafePointer(packed)
-            var plane = rowBase + x0
+            var plane = UnsafePointer(band.pointer(at: rowBase + x0, count: patchFloats))
             for _ in 0..<cin {
                 var row = plane
                 for _ in 0..<kh {
@@ -257,6 +265,46 @@ package final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
                                          residualDelta: residualDelta)
             }
             x0 += P
+        }
+    }
+}
+
+extension Conv2DDirect {
+    /// Where each thread's areas lie in the scratch of a ``Conv2DDirect``, in floats: thread `w` owns
+    /// ``threadFloats`` floats from `w · threadFloats`, its band of zero-bordered input rows and then its
+    /// accumulator tile. Both ``Conv2DDirect/scratchFloats(threads:)`` and `run` take their numbers from
+    /// here.
+    package struct ScratchLayout: Equatable {
+        /// The band of padded input rows: Cin × (bandRows + the window's height − 1 rows) × paddedWidth floats.
+        package let bandFloats: Int
+        /// The accumulator tile: every output channel (rounded up to whole register tiles) × the tile's
+        /// pixels, in floats.
+        package let tileFloats: Int
+
+        package init(inChannels: Int, bandInputRows: Int, paddedWidth: Int,
+                     outputChannelBlocks: Int, tileChannels: Int, tilePixels: Int) {
+            bandFloats = inChannels * bandInputRows * paddedWidth
+            tileFloats = outputChannelBlocks * tileChannels * tilePixels
+        }
+
+        /// One thread's share, in floats: the band and the tile.
+        package var threadFloats: Int { bandFloats + tileFloats }
+
+        /// Scratch floats for `threads` threads.
+        package func floats(threads: Int) -> Int { threads * threadFloats }
+
+        /// One thread's areas.
+        package struct Areas {
+            package let band: ScratchRegion
+            package let tile: ScratchRegion
+        }
+
+        /// The areas of thread `worker`, in `scratch` (``floats(threads:)`` floats for more than `worker`
+        /// threads).
+        @inline(__always)
+        package func areas(worker: Int, in scratch: ScratchRegion) -> Areas {
+            var share = scratch.subregion(at: worker * threadFloats, count: threadFloats)
+            return Areas(band: share.carve(bandFloats), tile: share.carve(tileFloats))
         }
     }
 }

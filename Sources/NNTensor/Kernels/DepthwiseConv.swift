@@ -22,18 +22,23 @@ package final class DepthwiseConv3x3: @unchecked Sendable {
         self.epilogue = epilogue
     }
 
+    /// Width of a padded plane, in floats: with 16 floats of slack, so whole vectors can be read past the
+    /// last column.
     var paddedWidth: Int { geometry.inWidth + geometry.padLeft + geometry.padRight + 16 }
     var paddedHeight: Int { geometry.inHeight + geometry.padTop + geometry.padBottom }
+    /// Where each thread's padded plane and output row lie in the scratch.
+    package var scratchLayout: ScratchLayout { ScratchLayout(paddedWidth: paddedWidth, paddedHeight: paddedHeight) }
 
     /// Scratch per thread: one padded plane and one full-resolution output row.
-    package func scratchFloats(threads: Int) -> Int { threads * (paddedWidth * paddedHeight + paddedWidth + 16) }
+    package func scratchFloats(threads: Int) -> Int { scratchLayout.floats(threads: threads) }
 
     package func run(input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
                     threads: Int) {
         let g = geometry
         let planes = g.batch * g.inChannels
-        let pw = paddedWidth, ph = paddedHeight
-        let perThread = pw * ph + pw + 16
+        let pw = paddedWidth
+        let layout = scratchLayout
+        let scratch = ScratchRegion(scratch, count: layout.floats(threads: threads))
         let (lo, hi) = epilogue.bounds
         let loV = SIMD8<Float>(repeating: lo), hiV = SIMD8<Float>(repeating: hi)
         let stride = g.strideX
@@ -43,38 +48,38 @@ package final class DepthwiseConv3x3: @unchecked Sendable {
         weights.withUnsafeBufferPointer { wb in bias.withUnsafeBufferPointer { bb in
             let w = wb.baseAddress!, b = bb.baseAddress!
             Parallel.forRanges(planes, threads: threads) { worker, range in
-                let plane = scratch + worker * perThread
-                let row = plane + pw * ph
+                let areas = layout.areas(worker: worker, in: scratch)
+                let plane = areas.plane, row = areas.row
                 for p in range {
                     let c = p % g.inChannels
                     // Zero-bordered copy of the plane.
-                    plane.initialize(repeating: 0, count: pw * ph)
+                    plane.initialize(repeating: 0)
                     let src = input + p * g.inHeight * g.inWidth
                     for y in 0..<g.inHeight {
-                        (plane + (y + g.padTop) * pw + g.padLeft).update(from: src + y * g.inWidth, count: g.inWidth)
+                        plane.subregion(at: (y + g.padTop) * pw + g.padLeft, count: g.inWidth).initialize(from: src + y * g.inWidth)
                     }
                     let k = w + c * 9
                     let taps = (0..<9).map { SIMD8<Float>(repeating: k[$0]) }
                     let biasV = SIMD8<Float>(repeating: b[c])
                     let dst = output + p * outH * outW
                     for oy in 0..<outH {
-                        let top = plane + oy * stride * pw
+                        let top = oy * stride * pw
                         var x = 0
                         while x < rowWidth {
                             var acc = biasV
                             for ky in 0..<3 {
-                                let r = UnsafeRawPointer(top + ky * pw + x)
-                                acc.addProduct(taps[ky * 3], r.loadUnaligned(as: SIMD8<Float>.self))
-                                acc.addProduct(taps[ky * 3 + 1], r.loadUnaligned(fromByteOffset: 4, as: SIMD8<Float>.self))
-                                acc.addProduct(taps[ky * 3 + 2], r.loadUnaligned(fromByteOffset: 8, as: SIMD8<Float>.self))
+                                let r = top + ky * pw + x
+                                acc.addProduct(taps[ky * 3], plane.load(SIMD8<Float>.self, at: r))
+                                acc.addProduct(taps[ky * 3 + 1], plane.load(SIMD8<Float>.self, at: r + 1))
+                                acc.addProduct(taps[ky * 3 + 2], plane.load(SIMD8<Float>.self, at: r + 2))
                             }
                             acc = acc.replacing(with: loV, where: acc .< loV).replacing(with: hiV, where: acc .> hiV)
-                            UnsafeMutableRawPointer(row + x).storeBytes(of: acc, as: SIMD8<Float>.self)
+                            row.store(acc, at: x)
                             x += 8
                         }
                         let out = dst + oy * outW
                         if stride == 1 {
-                            out.update(from: row, count: outW)
+                            out.update(from: row.pointer(at: 0, count: outW), count: outW)
                         } else {
                             for ox in 0..<outW { out[ox] = row[ox * stride] }
                         }
@@ -82,5 +87,43 @@ package final class DepthwiseConv3x3: @unchecked Sendable {
                 }
             }
         }}
+    }
+}
+
+extension DepthwiseConv3x3 {
+    /// Where each thread's areas lie in the scratch of a ``DepthwiseConv3x3``, in floats: thread `w` owns
+    /// ``threadFloats`` floats from `w · threadFloats`, its zero-bordered copy of one input plane and then
+    /// one full-resolution output row. Both ``DepthwiseConv3x3/scratchFloats(threads:)`` and `run` take
+    /// their numbers from here.
+    package struct ScratchLayout: Equatable {
+        /// The padded plane: paddedHeight × paddedWidth floats.
+        package let planeFloats: Int
+        /// The output row at stride 1, written in whole 8-float vectors: paddedWidth + 16 floats.
+        package let rowFloats: Int
+
+        package init(paddedWidth: Int, paddedHeight: Int) {
+            planeFloats = paddedWidth * paddedHeight
+            rowFloats = paddedWidth + 16
+        }
+
+        /// One thread's share, in floats: the plane and the row.
+        package var threadFloats: Int { planeFloats + rowFloats }
+
+        /// Scratch floats for `threads` threads.
+        package func floats(threads: Int) -> Int { threads * threadFloats }
+
+        /// One thread's areas.
+        package struct Areas {
+            package let plane: ScratchRegion
+            package let row: ScratchRegion
+        }
+
+        /// The areas of thread `worker`, in `scratch` (``floats(threads:)`` floats for more than `worker`
+        /// threads).
+        @inline(__always)
+        package func areas(worker: Int, in scratch: ScratchRegion) -> Areas {
+            var share = scratch.subregion(at: worker * threadFloats, count: threadFloats)
+            return Areas(plane: share.carve(planeFloats), row: share.carve(rowFloats))
+        }
     }
 }

@@ -19,7 +19,8 @@ package struct ChannelPlanes {
     private let start1: Int, start2: Int, start3: Int
     /// Floats per plane as read (the resized size for a resized segment).
     package let planeSize: Int
-    /// Floats of per-row scratch that ``row(_:_:width:scratch:)`` needs (0 when nothing is resized).
+    /// Floats of per-row scratch that ``row(_:_:width:scratch:)`` needs (0 when nothing is resized): the
+    /// largest ``ResizedRowScratch`` of the segments.
     package let rowScratchFloats: Int
 
     package init(_ base: UnsafePointer<Float>, planeSize: Int) {
@@ -42,7 +43,7 @@ package struct ChannelPlanes {
         start3 = s3 == nil ? .max : start2 + s2!.channels
         self.planeSize = planeSize
         var scratch = 0
-        for s in [s0, s1, s2, s3] { if let r = s?.resize { scratch = max(scratch, r.outWidth + r.rowScratchFloats) } }
+        for s in [s0, s1, s2, s3] { if let r = s?.resize { scratch = max(scratch, ResizedRowScratch(r).floats) } }
         rowScratchFloats = scratch
     }
 
@@ -55,14 +56,41 @@ package struct ChannelPlanes {
     }
 
     /// Row `y` (of `width` floats) of channel `c`: a pointer into the tensor, or, for a resized segment,
-    /// the row computed into `scratch` (``rowScratchFloats`` floats).
+    /// the row computed into `scratch` (at least ``rowScratchFloats`` floats).
     @inline(__always)
-    package func row(_ c: Int, _ y: Int, width: Int, scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+    package func row(_ c: Int, _ y: Int, width: Int, scratch: ScratchRegion) -> UnsafePointer<Float> {
         let (segment, k) = locate(c)
         guard let resize = segment.resize else { return segment.tensor + k * planeSize + y * width }
-        resize.row(of: segment.tensor + k * resize.inHeight * resize.inWidth, y, into: scratch,
-                   scratch: scratch + resize.outWidth)
-        return UnsafePointer(scratch)
+        let areas = ResizedRowScratch(resize).areas(in: scratch)
+        let row = areas.row.pointer(at: 0, count: resize.outWidth)
+        resize.row(of: segment.tensor + k * resize.inHeight * resize.inWidth, y, into: row, scratch: areas.blend)
+        return UnsafePointer(row)
+    }
+
+    /// The scratch through which one row of a resized segment is read: the resized row, then the blend
+    /// row that ``ResizeTaps/row(of:_:into:scratch:)`` works in.
+    package struct ResizedRowScratch: Equatable {
+        /// The resized row: the resize's output width, in floats.
+        package let rowFloats: Int
+        /// The resize's own scratch, in floats (``ResizeTaps/rowScratchFloats``).
+        package let blendFloats: Int
+
+        @inline(__always)
+        package init(_ resize: ResizeTaps) {
+            rowFloats = resize.outWidth
+            blendFloats = resize.rowScratchFloats
+        }
+
+        /// Floats of the whole: the row and the blend row.
+        package var floats: Int { rowFloats + blendFloats }
+
+        /// The two areas, carved from the front of `scratch` (at least ``floats`` floats).
+        @inline(__always)
+        package func areas(in scratch: ScratchRegion) -> (row: ScratchRegion, blend: ScratchRegion) {
+            var rest = scratch
+            let row = rest.carve(rowFloats)
+            return (row, rest.carve(blendFloats))
+        }
     }
 }
 
@@ -88,24 +116,24 @@ enum PaddedBand {
     }
 
     /// For channels `firstChannel ..< firstChannel + channels` of `image` (planes of `height × width`), copies image rows
-    /// `firstRow ..< firstRow + rows` into `band` (`channels × rows × paddedWidth`), each row starting
+    /// `firstRow ..< firstRow + rows` into `band` (`channels × rows × paddedWidth` floats), each row starting
     /// `padLeft` floats in; rows outside the image and the borders are zeros.
-    static func fill(_ band: UnsafeMutablePointer<Float>, from image: ChannelPlanes, firstChannel: Int, channels: Int,
+    static func fill(_ band: ScratchRegion, from image: ChannelPlanes, firstChannel: Int, channels: Int,
                      height: Int, width: Int, firstRow: Int, rows: Int, padLeft: Int, paddedWidth: Int) {
         precondition(padLeft + width <= paddedWidth)
         withUnsafeTemporaryAllocation(of: Float.self, capacity: max(image.rowScratchFloats, 1)) { rowScratch in
+          let rowScratch = ScratchRegion(rowScratch.baseAddress!, count: image.rowScratchFloats)
           for c in 0..<channels {
-            let dst = band + c * rows * paddedWidth
             for r in 0..<rows {
                 let iy = firstRow + r
-                let d = dst + r * paddedWidth
+                let d = band.subregion(at: (c * rows + r) * paddedWidth, count: paddedWidth)
                 if iy < 0 || iy >= height {
-                    d.initialize(repeating: 0, count: paddedWidth)
+                    d.initialize(repeating: 0)
                 } else {
-                    let src = image.row(firstChannel + c, iy, width: width, scratch: rowScratch.baseAddress!)
-                    d.initialize(repeating: 0, count: padLeft)
-                    (d + padLeft).initialize(from: src, count: width)
-                    (d + padLeft + width).initialize(repeating: 0, count: paddedWidth - padLeft - width)
+                    let src = image.row(firstChannel + c, iy, width: width, scratch: rowScratch)
+                    d.prefix(padLeft).initialize(repeating: 0)
+                    d.subregion(at: padLeft, count: width).initialize(from: src)
+                    d.subregion(at: padLeft + width, count: paddedWidth - padLeft - width).initialize(repeating: 0)
                 }
             }
           }
@@ -116,8 +144,8 @@ enum PaddedBand {
 extension PaddedBand {
     /// Like ``fill``, with each band row stored by phase: padded column `x = 4·q + p` goes to
     /// `row[p · quads + q]`, so that every fourth column is contiguous. `band` is
-    /// `channels × rows × 4·quads`; columns outside the image are zeros.
-    static func fillPhased(_ band: UnsafeMutablePointer<Float>, from image: ChannelPlanes, firstChannel: Int, channels: Int,
+    /// `channels × rows × 4·quads` floats; columns outside the image are zeros.
+    static func fillPhased(_ band: ScratchRegion, from image: ChannelPlanes, firstChannel: Int, channels: Int,
                            height: Int, width: Int, firstRow: Int, rows: Int, padLeft: Int, quads: Int) {
         precondition(padLeft + width <= 4 * quads)
         let rowFloats = 4 * quads
@@ -126,20 +154,20 @@ extension PaddedBand {
         let zeroHead = (padLeft + 3) / 4, zeroTail = (padLeft + width) / 4
         let alignedStart = min((4 - padLeft % 4) % 4, width)
         withUnsafeTemporaryAllocation(of: Float.self, capacity: max(image.rowScratchFloats, 1)) { rowScratch in
+          let rowScratch = ScratchRegion(rowScratch.baseAddress!, count: image.rowScratchFloats)
           for c in 0..<channels {
-            let dst = band + c * rows * rowFloats
             for r in 0..<rows {
                 let iy = firstRow + r
-                let d = dst + r * rowFloats
+                let d = band.subregion(at: (c * rows + r) * rowFloats, count: rowFloats)
                 guard iy >= 0 && iy < height else {
-                    d.initialize(repeating: 0, count: rowFloats)
+                    d.initialize(repeating: 0)
                     continue
                 }
                 for p in 0..<4 {
-                    (d + p * quads).initialize(repeating: 0, count: zeroHead)
-                    (d + p * quads + zeroTail).initialize(repeating: 0, count: quads - zeroTail)
+                    d.subregion(at: p * quads, count: zeroHead).initialize(repeating: 0)
+                    d.subregion(at: p * quads + zeroTail, count: quads - zeroTail).initialize(repeating: 0)
                 }
-                let s = image.row(firstChannel + c, iy, width: width, scratch: rowScratch.baseAddress!)
+                let s = image.row(firstChannel + c, iy, width: width, scratch: rowScratch)
                 @inline(__always) func put(_ ix: Int) {
                     let x = ix + padLeft
                     d[(x & 3) * quads + (x >> 2)] = s[ix]
@@ -151,10 +179,10 @@ extension PaddedBand {
                     let v = UnsafeRawPointer(s + ix).loadUnaligned(as: SIMD16<Float>.self)
                     let even = v.evenHalf, odd = v.oddHalf
                     let q = (ix + padLeft) >> 2
-                    UnsafeMutableRawPointer(d + q).storeBytes(of: even.evenHalf, as: SIMD4<Float>.self)
-                    UnsafeMutableRawPointer(d + quads + q).storeBytes(of: odd.evenHalf, as: SIMD4<Float>.self)
-                    UnsafeMutableRawPointer(d + 2 * quads + q).storeBytes(of: even.oddHalf, as: SIMD4<Float>.self)
-                    UnsafeMutableRawPointer(d + 3 * quads + q).storeBytes(of: odd.oddHalf, as: SIMD4<Float>.self)
+                    d.store(even.evenHalf, at: q)
+                    d.store(odd.evenHalf, at: quads + q)
+                    d.store(even.oddHalf, at: 2 * quads + q)
+                    d.store(odd.oddHalf, at: 3 * quads + q)
                     ix += 16
                 }
                 while ix < width {

@@ -113,14 +113,15 @@ package final class ResizeTaps: @unchecked Sendable {
         for p in [yW0, yW1, xW0, xW1] { p.deallocate() }
     }
 
-    /// Floats of scratch ``row(of:_:into:scratch:)`` needs.
+    /// Floats of scratch ``row(of:_:into:scratch:)`` needs: one input row.
     package var rowScratchFloats: Int { inWidth }
 
     /// Output row `oy` of the resized `plane` (`inHeight × inWidth`) into `dst` (`outWidth` floats).
-    /// Linear: the two source rows blended (whole vectors) into `scratch`, then two taps per output.
+    /// Linear: the two source rows blended (whole vectors) into `scratch` (``rowScratchFloats`` floats),
+    /// then two taps per output.
     @inline(__always)
     package func row(of plane: UnsafePointer<Float>, _ oy: Int, into dst: UnsafeMutablePointer<Float>,
-                    scratch: UnsafeMutablePointer<Float>) {
+                    scratch: ScratchRegion) {
         switch mode {
         case .nearest:
             let src = plane + yLo[oy] * inWidth
@@ -133,7 +134,7 @@ package final class ResizeTaps: @unchecked Sendable {
             while x + 8 <= inWidth {
                 let p0 = UnsafeRawPointer(r0 + x).loadUnaligned(as: SIMD8<Float>.self)
                 let p1 = UnsafeRawPointer(r1 + x).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(scratch + x).storeBytes(of: p0 * v0 + p1 * v1, as: SIMD8<Float>.self)
+                scratch.store(p0 * v0 + p1 * v1, at: x)
                 x += 8
             }
             while x < inWidth {
@@ -152,10 +153,11 @@ package final class ResizeTaps: @unchecked Sendable {
         }
     }
 
-    /// For source columns 1 … n−2: `dst[2i] = t[i−1]·¼ + t[i]·¾`, `dst[2i+1] = t[i]·¾ + t[i+1]·¼` — the
-    /// same products and sums as the general taps, eight source values at a time.
+    /// For source columns 1 … n−2 of `t` (its first `n` floats): `dst[2i] = t[i−1]·¼ + t[i]·¾`,
+    /// `dst[2i+1] = t[i]·¾ + t[i+1]·¼` — the same products and sums as the general taps, eight source
+    /// values at a time.
     @inline(__always)
-    static func double(_ t: UnsafeMutablePointer<Float>, count n: Int, into dst: UnsafeMutablePointer<Float>) {
+    static func double(_ t: ScratchRegion, count n: Int, into dst: UnsafeMutablePointer<Float>) {
         let quarter = SIMD8<Float>(repeating: 0.25), threeQuarters = SIMD8<Float>(repeating: 0.75)
         @inline(__always) func scalar(_ i: Int) {
             let l = t[i - 1], c = t[i], r = t[i + 1]
@@ -164,10 +166,9 @@ package final class ResizeTaps: @unchecked Sendable {
         }
         var i = 1
         while i + 9 <= n {
-            let raw = UnsafeRawPointer(t + i)
-            let c = raw.loadUnaligned(as: SIMD8<Float>.self)
-            let l = raw.loadUnaligned(fromByteOffset: -4, as: SIMD8<Float>.self)
-            let r = raw.loadUnaligned(fromByteOffset: 4, as: SIMD8<Float>.self)
+            let c = t.load(SIMD8<Float>.self, at: i)
+            let l = t.load(SIMD8<Float>.self, at: i - 1)
+            let r = t.load(SIMD8<Float>.self, at: i + 1)
             let even = l * quarter + c * threeQuarters, odd = c * threeQuarters + r * quarter
             let out = SIMD16(even[0], odd[0], even[1], odd[1], even[2], odd[2], even[3], odd[3],
                              even[4], odd[4], even[5], odd[5], even[6], odd[6], even[7], odd[7])
@@ -186,9 +187,10 @@ package final class ResizeTaps: @unchecked Sendable {
         let (inPlane, outH, outW) = (inHeight * inWidth, outHeight, outWidth)
         Parallel.forRanges(work, threads: work * outW >= 1 << 14 ? threads : 1) { _, range in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: max(self.rowScratchFloats, 1)) { scratch in
+                let scratch = ScratchRegion(scratch.baseAddress!, count: self.rowScratchFloats)
                 for job in range {
                     let p = job / outH, oy = job % outH
-                    self.row(of: input + p * inPlane, oy, into: output + job * outW, scratch: scratch.baseAddress!)
+                    self.row(of: input + p * inPlane, oy, into: output + job * outW, scratch: scratch)
                 }
             }
         }

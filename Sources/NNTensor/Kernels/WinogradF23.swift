@@ -18,6 +18,8 @@ package final class WinogradF23: ScratchConvolution, @unchecked Sendable {
     let paddedWidth: Int
     /// Tile rows (pairs of output rows) per band.
     package let bandTileRows: Int
+    /// Where each thread's band and work areas lie in the scratch.
+    package let scratchLayout: ScratchLayout
     /// Budget for one thread's band of input rows, in floats (1 MiB).
     static let maxScratchFloats = 1 << 18
 
@@ -60,6 +62,7 @@ package final class WinogradF23: ScratchConvolution, @unchecked Sendable {
         paddedWidth = groupsX * Self.tilesPerStep * 2 + 2 + 8
         let rowsFit = (Self.maxScratchFloats / max(cin * paddedWidth, 1) - 2) / 2
         bandTileRows = max(1, min(tilesY, rowsFit))
+        scratchLayout = ScratchLayout(inChannels: cin, bandTileRows: bandTileRows, paddedWidth: paddedWidth)
     }
 
     deinit {
@@ -67,63 +70,65 @@ package final class WinogradF23: ScratchConvolution, @unchecked Sendable {
         bias.deallocate()
     }
 
-    var bandFloats: Int { geometry.inChannels * (2 * bandTileRows + 2) * paddedWidth }
-    /// Per thread: transformed input tiles [16][Cin][12] and products [16][12][8].
-    var threadFloats: Int { geometry.inChannels * 16 * Self.tilesPerStep + 16 * Self.tilesPerStep * 8 }
-
-    /// Each thread has its own band and work area (see ``PaddedBand/perThread``).
-    package func scratchFloats(threads: Int) -> Int { threads * (bandFloats + threadFloats) }
+    /// Each thread has its own band and work areas (see ``PaddedBand/perThread``).
+    package func scratchFloats(threads: Int) -> Int { scratchLayout.floats(threads: threads) }
 
     package func run(input: ChannelPlanes, output: UnsafeMutablePointer<Float>,
                     scratch: UnsafeMutablePointer<Float>, threads: Int, residual: UnsafePointer<Float>?) {
         let g = geometry
         let delta = residual.map { $0 - UnsafePointer(output) }
         let PW = paddedWidth
+        let layout = scratchLayout
+        let scratch = ScratchRegion(scratch, count: layout.floats(threads: threads))
         PaddedBand.perThread(images: g.batch, rowsPerImage: tilesY, bandRows: bandTileRows, threads: threads) { worker, n, ty0, rows in
-            let band = scratch + worker * (self.bandFloats + self.threadFloats)
-            let work = band + self.bandFloats
+            let areas = layout.areas(worker: worker, in: scratch)
             let bandIn = 2 * rows + 2
+            let band = areas.band.prefix(g.inChannels * bandIn * PW)
             let out = output + n * g.outChannels * g.outHeight * g.outWidth
             PaddedBand.fill(band, from: input, firstChannel: n * g.inChannels, channels: g.inChannels,
                             height: g.inHeight, width: g.inWidth, firstRow: 2 * ty0 - g.padTop, rows: bandIn,
                             padLeft: g.padLeft, paddedWidth: PW)
             for r in 0..<rows {
-                self.tileRow(bandRow: r, bandInputRows: bandIn, band: band, work: work, output: out,
+                self.tileRow(bandRow: r, bandInputRows: bandIn, band: band, areas: areas, output: out,
                              residualDelta: delta, ty: ty0 + r)
             }
         }
     }
 
-    private func tileRow(bandRow: Int, bandInputRows: Int, band: UnsafePointer<Float>,
-                         work: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, residualDelta: Int?, ty: Int) {
+    /// Every tile of tile row `ty`, `tilesPerStep` at a time. `band` holds the band's `bandInputRows`
+    /// zero-bordered input rows of every input channel.
+    private func tileRow(bandRow: Int, bandInputRows: Int, band: ScratchRegion, areas: ScratchLayout.Areas,
+                         output: UnsafeMutablePointer<Float>, residualDelta: Int?, ty: Int) {
         let g = geometry
         let T = Self.tilesPerStep
         let cin = g.inChannels, PW = paddedWidth, planeIn = bandInputRows * PW
         let OH = g.outHeight, OW = g.outWidth, planeOut = OH * OW
-        let V = work                       // [16][cin][T]
-        let M = work + cin * 16 * T        // [16][T][8]
+        let V = areas.transformedTiles     // [16][cin][T]
+        let M = areas.products             // [16][T][8]
         let (lo, hi) = epilogue.bounds
         let vlo = SIMD8<Float>(repeating: lo), vhi = SIMD8<Float>(repeating: hi)
         var tx0 = 0
         while tx0 < tilesX {
             // Input transform: V = Bᵀ d B for T tiles of every input channel.
             for ci in 0..<cin {
-                let base = band + ci * planeIn + (2 * bandRow) * PW + 2 * tx0
-                let v = V + ci * T
+                let base = ci * planeIn + (2 * bandRow) * PW + 2 * tx0
+                let v = ci * T
                 for t in 0..<T {
                     let p = base + 2 * t
-                    let r0 = p, r1 = p + PW, r2 = p + 2 * PW, r3 = p + 3 * PW
                     // Bᵀ d: combine the patch's rows…
-                    let d0 = SIMD4<Float>(r0[0], r0[1], r0[2], r0[3]), d1 = SIMD4<Float>(r1[0], r1[1], r1[2], r1[3])
-                    let d2 = SIMD4<Float>(r2[0], r2[1], r2[2], r2[3]), d3 = SIMD4<Float>(r3[0], r3[1], r3[2], r3[3])
+                    @inline(__always) func d(_ r: Int) -> SIMD4<Float> {
+                        let row = p + r * PW
+                        return SIMD4<Float>(band[row], band[row + 1], band[row + 2], band[row + 3])
+                    }
+                    let d0 = d(0), d1 = d(1), d2 = d(2), d3 = d(3)
                     let rows = (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
                     // …then (Bᵀ d) B: the columns of each row.
                     @inline(__always) func put(_ i: Int, _ row: SIMD4<Float>) {
                         let stride = cin * T
-                        v[(4 * i + 0) * stride + t] = row[0] - row[2]
-                        v[(4 * i + 1) * stride + t] = row[1] + row[2]
-                        v[(4 * i + 2) * stride + t] = row[2] - row[1]
-                        v[(4 * i + 3) * stride + t] = row[1] - row[3]
+                        V[v + (4 * i + 0) * stride + t] = row[0] - row[2]
+                        V[v + (4 * i + 1) * stride + t] = row[1] + row[2]
+                        V[v + (4 * i + 2) * stride + t] = row[2] - row[1]
+                        V[v + (4 * i + 3) * stride + t] = row[1] - row[3]
                     }
                     put(0, rows.0); put(1, rows.1); put(2, rows.2); put(3, rows.3)
                 }
@@ -135,7 +140,8 @@ package final class WinogradF23: ScratchConvolution, @unchecked Sendable {
                     var c0 = SIMD8<Float>(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0
                     var c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0
                     var up = UnsafeRawPointer(u + xi * cin * 8)
-                    var vp = UnsafePointer(V + xi * cin * T)
+                    // Tiles 0…11 of every input channel, T floats apart.
+                    var vp = UnsafePointer(V.pointer(at: xi * cin * T, count: cin * T))
                     for _ in 0..<cin {
                         let w = up.loadUnaligned(as: SIMD8<Float>.self)
                         c0.addProduct(w, SIMD8(repeating: vp[0])); c1.addProduct(w, SIMD8(repeating: vp[1]))
@@ -147,27 +153,16 @@ package final class WinogradF23: ScratchConvolution, @unchecked Sendable {
                         up += 8 * 4
                         vp += T
                     }
-                    let m = UnsafeMutableRawPointer(M + xi * T * 8)
-                    m.storeBytes(of: c0, toByteOffset: 0, as: SIMD8<Float>.self)
-                    m.storeBytes(of: c1, toByteOffset: 32, as: SIMD8<Float>.self)
-                    m.storeBytes(of: c2, toByteOffset: 64, as: SIMD8<Float>.self)
-                    m.storeBytes(of: c3, toByteOffset: 96, as: SIMD8<Float>.self)
-                    m.storeBytes(of: c4, toByteOffset: 128, as: SIMD8<Float>.self)
-                    m.storeBytes(of: c5, toByteOffset: 160, as: SIMD8<Float>.self)
-                    m.storeBytes(of: c6, toByteOffset: 192, as: SIMD8<Float>.self)
-                    m.storeBytes(of: c7, toByteOffset: 224, as: SIMD8<Float>.self)
-                    m.storeBytes(of: c8, toByteOffset: 256, as: SIMD8<Float>.self)
-                    m.storeBytes(of: c9, toByteOffset: 288, as: SIMD8<Float>.self)
-                    m.storeBytes(of: c10, toByteOffset: 320, as: SIMD8<Float>.self)
-                    m.storeBytes(of: c11, toByteOffset: 352, as: SIMD8<Float>.self)
+                    let m = xi * T * 8
+                    M.store(c0, at: m); M.store(c1, at: m + 8); M.store(c2, at: m + 16); M.store(c3, at: m + 24)
+                    M.store(c4, at: m + 32); M.store(c5, at: m + 40); M.store(c6, at: m + 48); M.store(c7, at: m + 56)
+                    M.store(c8, at: m + 64); M.store(c9, at: m + 72); M.store(c10, at: m + 80); M.store(c11, at: m + 88)
                 }
                 // Output transform Y = Aᵀ M A per tile, eight output channels at once.
                 let b = UnsafeRawPointer(bias + cb * 8).loadUnaligned(as: SIMD8<Float>.self)
                 let channels = min(8, g.outChannels - cb * 8)
                 for t in 0..<valid {
-                    func mm(_ i: Int, _ j: Int) -> SIMD8<Float> {
-                        UnsafeRawPointer(M + ((4 * i + j) * T + t) * 8).loadUnaligned(as: SIMD8<Float>.self)
-                    }
+                    func mm(_ i: Int, _ j: Int) -> SIMD8<Float> { M.load(SIMD8<Float>.self, at: ((4 * i + j) * T + t) * 8) }
                     // Aᵀ M: rows 0 + 1 + 2, and 1 − 2 − 3, for each column j…
                     @inline(__always) func rows(_ j: Int) -> (SIMD8<Float>, SIMD8<Float>) {
                         let m1 = mm(1, j), m2 = mm(2, j)
@@ -195,6 +190,50 @@ package final class WinogradF23: ScratchConvolution, @unchecked Sendable {
                 }
             }
             tx0 += T
+        }
+    }
+}
+
+extension WinogradF23 {
+    /// Where each thread's areas lie in the scratch of a ``WinogradF23``, in floats: thread `w` owns
+    /// ``threadFloats`` floats from `w · threadFloats`, laid out as its band of zero-bordered input rows,
+    /// then the work areas of one step. Both ``WinogradF23/scratchFloats(threads:)`` and `run` take their
+    /// numbers from here.
+    package struct ScratchLayout: Equatable {
+        /// The band of input rows: Cin × (2·bandTileRows + 2) rows × paddedWidth floats.
+        package let bandFloats: Int
+        /// Input-transformed tiles of one step, [16 positions][Cin][12 tiles]: 16·Cin·12 floats.
+        package let transformedTilesFloats: Int
+        /// Products summed over the input channels for one block of 8 output channels, [16 positions]
+        /// [12 tiles][8 channels]: 1536 floats.
+        package let productsFloats: Int
+
+        package init(inChannels: Int, bandTileRows: Int, paddedWidth: Int) {
+            bandFloats = inChannels * (2 * bandTileRows + 2) * paddedWidth
+            transformedTilesFloats = 16 * inChannels * WinogradF23.tilesPerStep
+            productsFloats = 16 * WinogradF23.tilesPerStep * 8
+        }
+
+        /// One thread's share, in floats: the band and the two work areas.
+        package var threadFloats: Int { bandFloats + transformedTilesFloats + productsFloats }
+
+        /// Scratch floats for `threads` threads.
+        package func floats(threads: Int) -> Int { threads * threadFloats }
+
+        /// One thread's areas.
+        package struct Areas {
+            package let band: ScratchRegion
+            package let transformedTiles: ScratchRegion
+            package let products: ScratchRegion
+        }
+
+        /// The areas of thread `worker`, in `scratch` (``floats(threads:)`` floats for more than `worker`
+        /// threads).
+        @inline(__always)
+        package func areas(worker: Int, in scratch: ScratchRegion) -> Areas {
+            var share = scratch.subregion(at: worker * threadFloats, count: threadFloats)
+            return Areas(band: share.carve(bandFloats), transformedTiles: share.carve(transformedTilesFloats),
+                         products: share.carve(productsFloats))
         }
     }
 }

@@ -28,6 +28,8 @@ package final class WinogradF43: ScratchConvolution, @unchecked Sendable {
     let quads: Int
     /// Tile rows (groups of four output rows) per band.
     package let bandTileRows: Int
+    /// Where each thread's band and work areas lie in the scratch.
+    package let scratchLayout: ScratchLayout
     /// Budget for one thread's band of input rows, in floats (1 MiB, about a core's share of cache); at
     /// least one tile row is always taken.
     static let bandBudgetFloats = 1 << 18
@@ -70,6 +72,7 @@ package final class WinogradF43: ScratchConvolution, @unchecked Sendable {
         quads = max((groupsX - 1) * Self.tilesPerStep + Self.laneTiles + 1, (g.padLeft + g.inWidth + 3) / 4)
         let rowsFit = (Self.bandBudgetFloats / max(cin * 4 * quads, 1) - 2) / 4
         bandTileRows = max(1, min(tilesY, rowsFit))
+        scratchLayout = ScratchLayout(inChannels: cin, bandTileRows: bandTileRows, quads: quads, outputBlocks: blocks)
     }
 
     deinit {
@@ -101,15 +104,9 @@ package final class WinogradF43: ScratchConvolution, @unchecked Sendable {
     }
 
     var bandRowFloats: Int { 4 * quads }
-    var bandFloats: Int { geometry.inChannels * (4 * bandTileRows + 2) * bandRowFloats }
-    /// Per thread: transformed tiles [36][Cin][16], row-transformed columns [36][16], products
-    /// [blocks][36][16][16], output-transform rows [4][6][8].
-    var threadFloats: Int {
-        geometry.inChannels * 36 * Self.laneTiles + 36 * Self.laneTiles + blocks * 36 * Self.productTiles * 16 + 4 * 6 * 8
-    }
 
-    /// Each thread has its own band and work area: threads never wait for each other within a run.
-    package func scratchFloats(threads: Int) -> Int { threads * (bandFloats + threadFloats) }
+    /// Each thread has its own band and work areas: threads never wait for each other within a run.
+    package func scratchFloats(threads: Int) -> Int { scratchLayout.floats(threads: threads) }
 
     /// Per thread (``PaddedBand/perThread``), band by band: copy the band's input rows, then transform,
     /// multiply and store every tile of the band.
@@ -118,17 +115,19 @@ package final class WinogradF43: ScratchConvolution, @unchecked Sendable {
         let g = geometry
         let delta = residual.map { $0 - UnsafePointer(output) }
         let groupsX = self.groupsX
+        let layout = scratchLayout
+        let scratch = ScratchRegion(scratch, count: layout.floats(threads: threads))
         PaddedBand.perThread(images: g.batch, rowsPerImage: tilesY, bandRows: bandTileRows, threads: threads) { worker, n, ty0, rows in
-            let band = scratch + worker * (self.bandFloats + self.threadFloats)
-            let work = band + self.bandFloats
+            let areas = layout.areas(worker: worker, in: scratch)
             let bandIn = 4 * rows + 2
+            let band = areas.band.prefix(g.inChannels * bandIn * self.bandRowFloats)
             let out = output + n * g.outChannels * g.outHeight * g.outWidth
             PaddedBand.fillPhased(band, from: input, firstChannel: n * g.inChannels, channels: g.inChannels,
                                   height: g.inHeight, width: g.inWidth, firstRow: 4 * ty0 - g.padTop, rows: bandIn,
                                   padLeft: g.padLeft, quads: self.quads)
             for r in 0..<rows {
                 for group in 0..<groupsX {
-                    self.step(bandRow: r, bandInputRows: bandIn, band: band, work: work, output: out,
+                    self.step(bandRow: r, bandInputRows: bandIn, band: band, areas: areas, output: out,
                               residualDelta: delta, ty: ty0 + r, tx0: group * Self.tilesPerStep)
                 }
             }
@@ -149,49 +148,43 @@ package final class WinogradF43: ScratchConvolution, @unchecked Sendable {
     }
 
     /// One step: `tilesPerStep` tiles of tile row `ty`, starting at tile column `tx0`, all output channels.
-    private func step(bandRow: Int, bandInputRows: Int, band: UnsafePointer<Float>,
-                      work: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, residualDelta: Int?,
-                      ty: Int, tx0: Int) {
+    /// `band` holds the band's `bandInputRows` phase-split input rows of every input channel.
+    private func step(bandRow: Int, bandInputRows: Int, band: ScratchRegion, areas: ScratchLayout.Areas,
+                      output: UnsafeMutablePointer<Float>, residualDelta: Int?, ty: Int, tx0: Int) {
         let g = geometry
         let T = Self.productTiles, L = Self.laneTiles
         let cin = g.inChannels, Q = quads, rowFloats = bandRowFloats, planeIn = bandInputRows * rowFloats
-        let V = work                              // [36][cin][L]
-        let columns = work + 36 * cin * L          // [6 rows][6 columns][L]
-        let M = columns + 36 * L                   // [blocks][36][T][16]
-        let rows = M + blocks * 36 * T * 16        // [4][6][8]: the output transform's column results
+        let V = areas.transformedTiles       // [36][cin][L]
+        let columns = areas.columns          // [6 rows][6 columns][L]
+        let M = areas.products               // [blocks][36][T][16]
+        let rows = areas.outputRows          // [4][6][8]: the output transform's column results
 
         // Input transform, 16 tiles per vector: rows first (per column of the tile), then columns.
         for ci in 0..<cin {
-            let base = band + ci * planeIn + (4 * bandRow) * rowFloats + tx0
+            let base = ci * planeIn + (4 * bandRow) * rowFloats + tx0
             for k in 0..<6 {
-                let col = UnsafeRawPointer(base + (k & 3) * Q + (k >> 2))
-                @inline(__always) func d(_ r: Int) -> SIMD16<Float> {
-                    col.loadUnaligned(fromByteOffset: r * rowFloats * 4, as: SIMD16<Float>.self)
-                }
+                let col = base + (k & 3) * Q + (k >> 2)
+                @inline(__always) func d(_ r: Int) -> SIMD16<Float> { band.load(SIMD16<Float>.self, at: col + r * rowFloats) }
                 let t = Self.inputTransform(d(0), d(1), d(2), d(3), d(4), d(5))
-                let out = UnsafeMutableRawPointer(columns + k * L)
-                let s = 6 * L * 4
-                out.storeBytes(of: t.0, toByteOffset: 0, as: SIMD16<Float>.self)
-                out.storeBytes(of: t.1, toByteOffset: s, as: SIMD16<Float>.self)
-                out.storeBytes(of: t.2, toByteOffset: 2 * s, as: SIMD16<Float>.self)
-                out.storeBytes(of: t.3, toByteOffset: 3 * s, as: SIMD16<Float>.self)
-                out.storeBytes(of: t.4, toByteOffset: 4 * s, as: SIMD16<Float>.self)
-                out.storeBytes(of: t.5, toByteOffset: 5 * s, as: SIMD16<Float>.self)
+                let out = k * L, s = 6 * L
+                columns.store(t.0, at: out)
+                columns.store(t.1, at: out + s)
+                columns.store(t.2, at: out + 2 * s)
+                columns.store(t.3, at: out + 3 * s)
+                columns.store(t.4, at: out + 4 * s)
+                columns.store(t.5, at: out + 5 * s)
             }
             for i in 0..<6 {
-                let row = UnsafeRawPointer(columns + i * 6 * L)
-                @inline(__always) func c(_ k: Int) -> SIMD16<Float> {
-                    row.loadUnaligned(fromByteOffset: k * L * 4, as: SIMD16<Float>.self)
-                }
+                let row = i * 6 * L
+                @inline(__always) func c(_ k: Int) -> SIMD16<Float> { columns.load(SIMD16<Float>.self, at: row + k * L) }
                 let t = Self.inputTransform(c(0), c(1), c(2), c(3), c(4), c(5))
-                let out = UnsafeMutableRawPointer(V + ((6 * i) * cin + ci) * L)
-                let s = cin * L * 4
-                out.storeBytes(of: t.0, toByteOffset: 0, as: SIMD16<Float>.self)
-                out.storeBytes(of: t.1, toByteOffset: s, as: SIMD16<Float>.self)
-                out.storeBytes(of: t.2, toByteOffset: 2 * s, as: SIMD16<Float>.self)
-                out.storeBytes(of: t.3, toByteOffset: 3 * s, as: SIMD16<Float>.self)
-                out.storeBytes(of: t.4, toByteOffset: 4 * s, as: SIMD16<Float>.self)
-                out.storeBytes(of: t.5, toByteOffset: 5 * s, as: SIMD16<Float>.self)
+                let out = ((6 * i) * cin + ci) * L, s = cin * L
+                V.store(t.0, at: out)
+                V.store(t.1, at: out + s)
+                V.store(t.2, at: out + 2 * s)
+                V.store(t.3, at: out + 3 * s)
+                V.store(t.4, at: out + 4 * s)
+                V.store(t.5, at: out + 5 * s)
             }
         }
 
@@ -201,17 +194,21 @@ package final class WinogradF43: ScratchConvolution, @unchecked Sendable {
         let vlo = SIMD8<Float>(repeating: lo), vhi = SIMD8<Float>(repeating: hi)
         let hasLower = lo > -.infinity, hasUpper = hi < .infinity  // Relu: only the lower bound
         for xi in 0..<36 {
-            let v = V + xi * cin * L
+            let v = V.subregion(at: xi * cin * L, count: cin * L)
             for cb in 0..<blocks {
                 let u = packed + (xi * blocks + cb) * cin * 16
-                let m = M + (cb * 36 + xi) * T * 16
-                // Tiles 0–5 and 6–11 with the 6-tile register tile, 12–15 with the 4-tile one.
+                let m = M.subregion(at: (cb * 36 + xi) * T * 16, count: T * 16)
+                // Tiles 0–5 and 6–11 with the 6-tile register tile, 12–15 with the 4-tile one; each reads
+                // its tiles of every input channel (stride L) and writes 16 floats per tile.
                 var t0 = 0
                 while t0 < valid {
-                    if t0 == 12 {
-                        WinogradProducts.multiply16x4(weights: u, tiles: v + t0, tileStride: L, count: cin, into: m + t0 * 16)
+                    let tiles = t0 == 12 ? 4 : 6
+                    let vt = v.pointer(at: t0, count: (cin - 1) * L + tiles)
+                    let mt = m.pointer(at: t0 * 16, count: tiles * 16)
+                    if tiles == 4 {
+                        WinogradProducts.multiply16x4(weights: u, tiles: vt, tileStride: L, count: cin, into: mt)
                     } else {
-                        WinogradProducts.multiply16x6(weights: u, tiles: v + t0, tileStride: L, count: cin, into: m + t0 * 16)
+                        WinogradProducts.multiply16x6(weights: u, tiles: vt, tileStride: L, count: cin, into: mt)
                     }
                     t0 += 6
                 }
@@ -219,7 +216,7 @@ package final class WinogradF43: ScratchConvolution, @unchecked Sendable {
         }
         for half in 0..<2 * blocks {
             let cb = half >> 1, lane0 = (half & 1) * 8
-            let M = M + cb * 36 * T * 16 + lane0
+            let M = M.subregion(at: cb * 36 * T * 16 + lane0, count: 36 * T * 16 - lane0)
             // Output transform Y = Aᵀ M A per tile, eight output channels at once.
             let b = UnsafeRawPointer(bias + cb * 16 + lane0).loadUnaligned(as: SIMD8<Float>.self)
             let channels = min(8, g.outChannels - cb * 16 - lane0)
@@ -228,24 +225,20 @@ package final class WinogradF43: ScratchConvolution, @unchecked Sendable {
             for t in 0..<valid {
                 // Aᵀ M down each of the six columns into `rows` ([4][6] vectors), then (Aᵀ M) A along
                 // each output row: bias, clamp, residual, store.
-                let mt = UnsafeRawPointer(M + t * 16)
-                let rowBuffer = UnsafeMutableRawPointer(rows)
                 for j in 0..<6 {
                     @inline(__always) func m(_ i: Int) -> SIMD8<Float> {
-                        mt.loadUnaligned(fromByteOffset: (6 * i + j) * T * 64, as: SIMD8<Float>.self)
+                        M.load(SIMD8<Float>.self, at: t * 16 + (6 * i + j) * T * 16)
                     }
                     let c = Self.outputTransform(m(0), m(1), m(2), m(3), m(4), m(5))
-                    rowBuffer.storeBytes(of: c.0, toByteOffset: (0 + j) * 32, as: SIMD8<Float>.self)
-                    rowBuffer.storeBytes(of: c.1, toByteOffset: (6 + j) * 32, as: SIMD8<Float>.self)
-                    rowBuffer.storeBytes(of: c.2, toByteOffset: (12 + j) * 32, as: SIMD8<Float>.self)
-                    rowBuffer.storeBytes(of: c.3, toByteOffset: (18 + j) * 32, as: SIMD8<Float>.self)
+                    rows.store(c.0, at: (0 + j) * 8)
+                    rows.store(c.1, at: (6 + j) * 8)
+                    rows.store(c.2, at: (12 + j) * 8)
+                    rows.store(c.3, at: (18 + j) * 8)
                 }
                 let oy = 4 * ty, ox = 4 * (tx0 + t)
                 let rowsOut = min(4, OH - oy), colsOut = min(4, OW - ox)
                 for r in 0..<rowsOut {
-                    @inline(__always) func w(_ j: Int) -> SIMD8<Float> {
-                        UnsafeRawPointer(rowBuffer).loadUnaligned(fromByteOffset: (6 * r + j) * 32, as: SIMD8<Float>.self)
-                    }
+                    @inline(__always) func w(_ j: Int) -> SIMD8<Float> { rows.load(SIMD8<Float>.self, at: (6 * r + j) * 8) }
                     let y = Self.outputTransform(w(0), w(1), w(2), w(3), w(4), w(5))
                     @inline(__always) func bound(_ x: SIMD8<Float>) -> SIMD8<Float> {
                         var v = x + b
@@ -314,6 +307,61 @@ package final class WinogradF43: ScratchConvolution, @unchecked Sendable {
         let s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4
         let two = SIMD8<Float>(repeating: 2), four = SIMD8<Float>(repeating: 4), eight = SIMD8<Float>(repeating: 8)
         return (m0 + s12 + s34, d12.addingProduct(two, d34), s12.addingProduct(four, s34), (d12 + m5).addingProduct(eight, d34))
+    }
+}
+
+extension WinogradF43 {
+    /// Where each thread's areas lie in the scratch of a ``WinogradF43``, in floats: thread `w` owns
+    /// ``threadFloats`` floats from `w · threadFloats`, laid out as its band of input rows, then the
+    /// work areas of one step. Both ``WinogradF43/scratchFloats(threads:)`` and `run` take their numbers
+    /// from here.
+    package struct ScratchLayout: Equatable {
+        /// The band of phase-split input rows: Cin × (4·bandTileRows + 2) rows × 4·quads floats.
+        package let bandFloats: Int
+        /// Input-transformed tiles of one step, [36 positions][Cin][16 tiles]: 36·Cin·16 floats.
+        package let transformedTilesFloats: Int
+        /// The input transform's intermediate: rows transformed, columns not yet, [6][6][16 tiles]:
+        /// 576 floats.
+        package let columnsFloats: Int
+        /// Products summed over the input channels, [output blocks][36 positions][16 tiles][16 channels].
+        package let productsFloats: Int
+        /// The output transform's intermediate for one tile and 8 output channels, [4][6][8]: 192 floats.
+        package let outputRowsFloats: Int
+
+        package init(inChannels: Int, bandTileRows: Int, quads: Int, outputBlocks: Int) {
+            bandFloats = inChannels * (4 * bandTileRows + 2) * 4 * quads
+            transformedTilesFloats = 36 * inChannels * WinogradF43.laneTiles
+            columnsFloats = 36 * WinogradF43.laneTiles
+            productsFloats = outputBlocks * 36 * WinogradF43.productTiles * 16
+            outputRowsFloats = 4 * 6 * 8
+        }
+
+        /// One thread's share, in floats: the band and the four work areas.
+        package var threadFloats: Int {
+            bandFloats + transformedTilesFloats + columnsFloats + productsFloats + outputRowsFloats
+        }
+
+        /// Scratch floats for `threads` threads.
+        package func floats(threads: Int) -> Int { threads * threadFloats }
+
+        /// One thread's areas.
+        package struct Areas {
+            package let band: ScratchRegion
+            package let transformedTiles: ScratchRegion
+            package let columns: ScratchRegion
+            package let products: ScratchRegion
+            package let outputRows: ScratchRegion
+        }
+
+        /// The areas of thread `worker`, in `scratch` (``floats(threads:)`` floats for more than `worker`
+        /// threads).
+        @inline(__always)
+        package func areas(worker: Int, in scratch: ScratchRegion) -> Areas {
+            var share = scratch.subregion(at: worker * threadFloats, count: threadFloats)
+            return Areas(band: share.carve(bandFloats), transformedTiles: share.carve(transformedTilesFloats),
+                         columns: share.carve(columnsFloats), products: share.carve(productsFloats),
+                         outputRows: share.carve(outputRowsFloats))
+        }
     }
 }
 
