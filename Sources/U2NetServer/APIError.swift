@@ -38,8 +38,8 @@ struct APIError: Error, CustomStringConvertible {
             return APIError(.contentTooLarge, "body_too_large", "the request body is larger than the server's limit (--max-body-mb)")
         case let e as HTTPError where e.status == .contentTooLarge:
             return APIError(.contentTooLarge, "body_too_large", "the request body is larger than the server's limit")
-        case let ImagingError.decode(_, reason) where reason == "not a PNG or JPEG file":
-            return APIError(.unsupportedMediaType, "not_an_image", "the body is not a PNG or JPEG image")
+        case let ImagingError.decode(_, reason) where reason.hasPrefix("not a PNG"):
+            return APIError(.unsupportedMediaType, "not_an_image", "the body is not a PNG, JPEG, WebP, HEIC, AVIF or TIFF image")
         case let ImagingError.decode(_, reason) where reason == "the file is empty":
             return APIError(.badRequest, "empty_body", "the request has no photo")
         case let ImagingError.decode(_, reason):

@@ -69,7 +69,7 @@ final class BrowserTests: XCTestCase {
         try driver.element("input#file").sendKeys(textFile.path)
         try driver.waitFor("return document.body.dataset.state === 'error'", seconds: 30)
         let message = try driver.script("return document.getElementById('error').textContent") as? String ?? ""
-        XCTAssertTrue(message.contains("not a PNG or JPEG"), message)
+        XCTAssertTrue(message.contains("not a PNG, JPEG"), message)
         XCTAssertEqual(server.stop(), 0)
     }
 
