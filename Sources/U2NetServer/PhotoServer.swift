@@ -20,6 +20,7 @@ public final class PhotoServer: @unchecked Sendable {
     /// Recent seconds per photo (moving average), for `Retry-After`.
     private var secondsPerPhoto = 1.0
 
+    /// A server with these limits; nothing listens or loads until ``run()``.
     public init(configuration: ServerConfiguration) {
         self.configuration = configuration
         admission = Admission(maxConcurrent: configuration.maxConcurrent, queue: configuration.queue)

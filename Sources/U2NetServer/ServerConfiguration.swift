@@ -21,5 +21,6 @@ public struct ServerConfiguration: Sendable {
     /// Inference threads (nil: every core).
     public var threads: Int?
 
+    /// The defaults of `u2net-run serve`.
     public init() {}
 }
