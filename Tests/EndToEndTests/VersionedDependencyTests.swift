@@ -56,9 +56,9 @@ final class VersionedDependencyTests: XCTestCase {
         // The same pixels (the command also carries the photo's colour profile into its file; the example's
         // bare `PNGCodec.encode` does not).
         let cutout = try ImageFile.load(path: run.appendingPathComponent("portrait.png").path)
-        let command = try ImageFile.load(path: run.appendingPathComponent("cli-portrait.png").path)
-        XCTAssertEqual(cutout.rgb, command.rgb, "the library's cutout is the command's")
-        XCTAssertEqual(cutout.alpha, command.alpha, "the library's matte is the command's")
+        let commandCutout = try ImageFile.load(path: run.appendingPathComponent("cli-portrait.png").path)
+        XCTAssertEqual(cutout.rgb, commandCutout.rgb, "the library's cutout is the command's")
+        XCTAssertEqual(cutout.alpha, commandCutout.alpha, "the library's matte is the command's")
         XCTAssertGreaterThan(try Data(contentsOf: run.appendingPathComponent("id-photo.jpg")).count, 1000)
         let ratio = median(library) / median(command)
         print(String(format: "versioned dependency: library example %.0f ms, u2net-run %.0f ms (ratio %.2f)",
