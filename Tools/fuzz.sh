@@ -17,8 +17,11 @@ seconds=${2:?usage: Tools/fuzz.sh TARGET SECONDS [libFuzzer options]}
 shift 2
 case $target in png|jpeg|webp|heif|tiff|image|onnx|tensor) ;; *) echo "unknown target '$target'" >&2; exit 2 ;; esac
 
-flock /tmp/u2net-build.lock swift build -c release --scratch-path .build-fuzz --product U2NetFuzz \
-  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -use-ld=lld >&2
+# U2NET_FUZZ_NO_BUILD=1 reuses the fuzzer already built (several targets in a row while others hold the build lock).
+if [ -z "${U2NET_FUZZ_NO_BUILD:-}" ]; then
+  flock /tmp/u2net-build.lock swift build -c release --scratch-path .build-fuzz --product U2NetFuzz \
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -use-ld=lld >&2
+fi
 binary=.build-fuzz/release/U2NetFuzz
 
 corpus=Fuzz/corpus/$target
@@ -41,6 +44,7 @@ esac
 
 export SWIFT_BACKTRACE=enable=no
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
+export LSAN_OPTIONS=suppressions=$PWD/Fuzz/lsan.supp:print_suppressions=0
 export U2NET_FUZZ_TARGET=$target
 set +e
 flock -s /tmp/u2net-bench.lock nice -n 19 "$binary" -max_total_time="$seconds" -rss_limit_mb=1024 -malloc_limit_mb=1024 \

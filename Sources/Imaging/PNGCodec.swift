@@ -120,6 +120,7 @@ public enum PNGCodec {
         try encode(pixels: gray.pixels, width: gray.width, height: gray.height, channels: 1)
     }
 
+    /// Encodes straight-alpha RGBA (a cutout), with `iccProfile` in an iCCP chunk when given.
     public static func encode(_ rgba: RGBAImage, iccProfile: Data? = nil) throws -> Data {
         try encode(pixels: rgba.pixels, width: rgba.width, height: rgba.height, channels: 4, iccProfile: iccProfile)
     }

@@ -12,6 +12,8 @@ public enum TIFFCodec {
             || head[0..<4].elementsEqual([0x49, 0x49, 0x2B, 0x00]) || head[0..<4].elementsEqual([0x4D, 0x4D, 0x00, 0x2B])
     }
 
+    /// Decodes the first page to 8-bit RGB plus straight alpha (when the file has an extra sample) and its ICC
+    /// profile. Refuses images above `maxPixels` before allocating their pixels.
     public static func decode(_ data: Data, path: String, maxPixels: Int) throws -> Image {
         var out = u2n_tiff_image()
         let status = data.withUnsafeBytes { raw in

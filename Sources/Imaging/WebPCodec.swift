@@ -108,11 +108,13 @@ public enum WebPCodec {
         return Data(bytes: bytes, count: assembled.size)
     }
 
+    /// Encodes an opaque image with its ICC profile: lossless when `quality` is nil, else lossy at `quality`.
     public static func encode(_ image: Image, quality: Int? = nil) throws -> Data {
         try encode(pixels: image.rgb, width: image.width, height: image.height, channels: 3, quality: quality,
                    iccProfile: image.iccProfile)
     }
 
+    /// Encodes straight-alpha RGBA (a cutout): lossless when `quality` is nil, else lossy with lossless alpha.
     public static func encode(_ rgba: RGBAImage, quality: Int? = nil, iccProfile: Data? = nil) throws -> Data {
         try encode(pixels: rgba.pixels, width: rgba.width, height: rgba.height, channels: 4, quality: quality,
                    iccProfile: iccProfile)

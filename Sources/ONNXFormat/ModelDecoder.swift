@@ -261,6 +261,16 @@ struct ModelDecoder {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw ONNXError.externalData(tensor: name, location: location, reason: "file not found next to the model")
         }
+        // Refuse sizes the tensor or the file cannot back before reading (and allocating) anything.
+        guard length == byteCount else {
+            throw ONNXError.tensorSizeMismatch(tensor: name, expected: byteCount, found: length, unit: "bytes")
+        }
+        let fileSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+        guard offset <= fileSize, length <= fileSize - offset else {
+            try? handle.close()
+            throw ONNXError.externalData(tensor: name, location: location,
+                                         reason: "file ends after \(max(0, fileSize - offset)) of \(length) bytes at offset \(offset)")
+        }
         defer { try? handle.close() }
         do {
             try handle.seek(toOffset: UInt64(offset))

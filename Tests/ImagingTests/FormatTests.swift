@@ -176,3 +176,17 @@ final class FormatTests: XCTestCase {
         XCTAssertEqual(ImageFormat.webp.fileExtension, "webp")
     }
 }
+
+/// HEIF orientation: the container's transform (irot) is applied once, by libheif. HEIF's EXIF orientation is never
+/// read (writers either repeat the container's transform there or, like pillow-heif, reset it to 1).
+final class HEIFOrientationTests: XCTestCase {
+    func testRotationIsAppliedOnce() throws {
+        let image = try FormatTests.load("rotated-exif6.heic")
+        XCTAssertEqual(image.width, 32)
+        XCTAssertEqual(image.height, 64)
+        // The stored image's green left strip is at the top once turned 90° clockwise.
+        let top = 3 * (4 * 32 + 16), bottom = 3 * (60 * 32 + 16)
+        XCTAssertGreaterThan(image.rgb[top + 1], 150, "green at the top")
+        XCTAssertLessThan(image.rgb[bottom + 1], 100, "red at the bottom")
+    }
+}

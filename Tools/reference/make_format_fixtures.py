@@ -90,5 +90,12 @@ big = bytearray(icc) + bytes(140_000)
 big[0:4] = struct.pack(">I", len(big))
 small.save(out / "big-profile.jpg", quality=90, icc_profile=bytes(big))
 
+# Orientation: a 64×32 image, green left strip, saved with EXIF orientation 6; pillow-heif stores it as the
+# container's irot (and resets the EXIF tag to 1). Read upright, it is 32×64 with the strip at the top.
+turned = Image.new("RGB", (64, 32), (200, 30, 30))
+turned.paste((20, 200, 20), (0, 0, 16, 32))
+exif = Image.Exif()
+exif[0x0112] = 6
+pillow_heif.from_pillow(turned).save(out / "rotated-exif6.heic", quality=90, exif=exif.tobytes())
 for p in sorted(out.iterdir()):
     print(f"{p.stat().st_size:8d} {p.name}")
