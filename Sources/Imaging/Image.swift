@@ -3,7 +3,9 @@ import Foundation
 /// An 8-bit RGB image with an optional alpha plane, row-major, orientation already applied, and the colour
 /// profile its file embedded (kept byte for byte, written into the output; the pixels are never converted).
 public struct Image: Sendable, Equatable {
+    /// Width in pixels.
     public var width: Int
+    /// Height in pixels.
     public var height: Int
     /// `width × height × 3` bytes, R G B.
     public var rgb: [UInt8]
@@ -12,6 +14,7 @@ public struct Image: Sendable, Equatable {
     /// The embedded ICC profile, as read from the file (JPEG APP2, PNG iCCP, WebP ICCP, HEIF colr, TIFF tag), or nil.
     public var iccProfile: Data?
 
+    /// An image from its planes; `rgb` must hold `width × height × 3` bytes and `alpha`, if given, `width × height`.
     public init(width: Int, height: Int, rgb: [UInt8], alpha: [UInt8]? = nil, iccProfile: Data? = nil) {
         precondition(rgb.count == width * height * 3, "Image: \(rgb.count) bytes for \(width)×\(height) RGB")
         precondition(alpha == nil || alpha!.count == width * height)
@@ -42,10 +45,14 @@ public struct Image: Sendable, Equatable {
 
 /// An 8-bit single-channel image (a mask), row-major.
 public struct GrayImage: Sendable, Equatable {
+    /// Width in pixels.
     public var width: Int
+    /// Height in pixels.
     public var height: Int
+    /// `width × height` levels, 0–255 (for a matte: 255 = subject).
     public var pixels: [UInt8]
 
+    /// An image from its levels; `pixels` must hold `width × height` bytes.
     public init(width: Int, height: Int, pixels: [UInt8]) {
         precondition(pixels.count == width * height)
         self.width = width
@@ -56,11 +63,14 @@ public struct GrayImage: Sendable, Equatable {
 
 /// An 8-bit RGBA image with straight (not premultiplied) alpha.
 public struct RGBAImage: Sendable, Equatable {
+    /// Width in pixels.
     public var width: Int
+    /// Height in pixels.
     public var height: Int
     /// `width × height × 4` bytes.
     public var pixels: [UInt8]
 
+    /// An image from its pixels; `pixels` must hold `width × height × 4` bytes, R G B A.
     public init(width: Int, height: Int, pixels: [UInt8]) {
         precondition(pixels.count == width * height * 4)
         self.width = width

@@ -47,6 +47,7 @@ public enum ImageFile {
         throw ImagingError.decode(path: path, reason: "not a PNG, JPEG, WebP, HEIC, AVIF or TIFF file")
     }
 
+    /// Reads and decodes the image file at `path` (see ``decode(_:path:maxPixels:)``).
     public static func load(path: String, maxPixels: Int = defaultMaxPixels) throws -> Image {
         try decode(read(path: path), path: path, maxPixels: maxPixels)
     }

@@ -1,8 +1,12 @@
 /// Errors decoding or encoding images. Each says what and which file.
 public enum ImagingError: Error, CustomStringConvertible, Equatable {
+    /// The file could not be read (missing, a folder, no permission).
     case unreadable(path: String, reason: String)
+    /// The bytes are not an image of a readable format, or are damaged.
     case decode(path: String, reason: String)
+    /// The image has more pixels than `limit`; refused before its pixels were allocated.
     case tooLarge(path: String, width: Int, height: Int, limit: Int)
+    /// The encoder failed.
     case encode(reason: String)
 
     public var description: String {

@@ -116,6 +116,7 @@ public enum PNGCodec {
         return try PNGChunks.inserting(profile: iccProfile, into: png)
     }
 
+    /// An 8-bit greyscale PNG of `gray`.
     public static func encode(_ gray: GrayImage) throws -> Data {
         try encode(pixels: gray.pixels, width: gray.width, height: gray.height, channels: 1)
     }
@@ -125,7 +126,7 @@ public enum PNGCodec {
         try encode(pixels: rgba.pixels, width: rgba.width, height: rgba.height, channels: 4, iccProfile: iccProfile)
     }
 
-    /// Encodes RGB with the image's ICC profile, if any (its alpha is not written).
+    /// An 8-bit RGB PNG of `image` (its alpha, if any, is not written), with its ICC profile when it has one.
     public static func encode(_ image: Image) throws -> Data {
         try encode(pixels: image.rgb, width: image.width, height: image.height, channels: 3, iccProfile: image.iccProfile)
     }
