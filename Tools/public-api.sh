@@ -12,7 +12,7 @@ dir=$(grep -o '/[^ ]*symbolgraph$' /tmp/u2net-symbolgraph.log | tail -1)
 python3 - "$dir" "${1:-}" <<'PY'
 import json, os, sys
 folder, mode = sys.argv[1], sys.argv[2]
-modules = ["NNTensor", "ONNXFormat", "NNRuntime", "Imaging", "Matting", "ModelCheck", "U2Net"]
+modules = ["NNTensor", "ONNXFormat", "TFLiteFormat", "NNRuntime", "Imaging", "Matting", "Faces", "ModelCheck", "U2Net"]
 undocumented = []
 for module in modules:
     path = os.path.join(folder, module + ".symbols.json")

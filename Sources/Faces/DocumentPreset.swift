@@ -2,9 +2,11 @@ import Foundation
 
 /// A named colour a document allows as its background.
 public struct DocumentColor: Sendable, Equatable, Codable {
+    /// The colour's name as the command takes it ("white", "off-white", …).
     public var name: String
     /// `#RRGGBB`.
     public var hex: String
+    /// A colour from its name and `#RRGGBB`.
     public init(_ name: String, _ hex: String) { self.name = name; self.hex = hex }
 
     /// The colour's 8-bit RGB.
@@ -26,6 +28,7 @@ public struct DigitalLimits: Sendable, Equatable, Codable {
     /// Accepted file format.
     public var format: String
 
+    /// Limits as (width, height) pixel pairs, a byte cap and a file format name.
     public init(minPixels: (Int, Int)? = nil, maxPixels: (Int, Int)? = nil, maxBytes: Int? = nil, format: String = "jpeg") {
         self.minPixels = minPixels.map { (width: $0.0, height: $0.1) }
         self.maxPixels = maxPixels.map { (width: $0.0, height: $0.1) }
@@ -59,22 +62,29 @@ public struct DigitalLimits: Sendable, Equatable, Codable {
 /// One ID document's photo rules, as data. Lengths are millimetres; the eye line is measured up from the bottom
 /// edge; head height is chin to crown.
 public struct DocumentPreset: Sendable, Equatable, Codable {
+    /// The id the command takes (`us-passport`, `schengen`, …).
     public var id: String
+    /// The document's name.
     public var name: String
+    /// The issuing country or area.
     public var country: String
     /// Printed size.
     public var widthMM: Double
+    /// Printed height in millimetres.
     public var heightMM: Double
     /// The resolution the pixel size is given at.
     public var dpi: Int
     /// The output's pixel size at `dpi`.
     public var pixelWidth: Int
+    /// The output's pixel height at `dpi`.
     public var pixelHeight: Int
     /// Head height band, chin to crown.
     public var headMinMM: Double
+    /// Head height band's upper end, millimetres.
     public var headMaxMM: Double
     /// Eye-line band above the bottom edge, where the rule has one.
     public var eyeMinMM: Double?
+    /// Eye-line band's upper end above the bottom edge, millimetres.
     public var eyeMaxMM: Double?
     /// Whether the crown is the top of the hair (true) or the top of the head ignoring hair (ICAO's "crown").
     public var crownIncludesHair: Bool
@@ -87,6 +97,7 @@ public struct DocumentPreset: Sendable, Equatable, Codable {
     /// Where the rules come from.
     public var source: String
 
+    /// A preset; `pixelWidth` / `pixelHeight` default to the printed size at `dpi`.
     public init(id: String, name: String, country: String, widthMM: Double, heightMM: Double, dpi: Int = 300,
                 pixelWidth: Int? = nil, pixelHeight: Int? = nil, headMM: (Double, Double), eyeMM: (Double, Double)? = nil,
                 crownIncludesHair: Bool, backgrounds: [DocumentColor], digital: DigitalLimits? = nil,

@@ -71,6 +71,7 @@ public final class FaceDetector: @unchecked Sendable {
     /// Boxes overlapping a better one by more than this IoU are merged into it (MediaPipe's 0.3).
     public var suppressionThreshold = 0.3
 
+    /// Loads and plans the model file at `path` for `threads` threads.
     public init(path: String, threads: Int = 2) throws {
         model = try PlannedTFLite(path: path, threads: threads)
         anchors = Self.anchorCenters(size: model.size)
@@ -167,7 +168,9 @@ public struct FaceLandmarks: Sendable {
     public var presence: Float
     /// The region the mesh saw: centre, side (photo pixels) and rotation (radians, the eye line's angle).
     public var regionCenter: PixelPoint
+    /// The region's side in photo pixels.
     public var regionSide: Double
+    /// The region's rotation in radians (the eye line's angle).
     public var regionRotation: Double
 
     /// Canonical face-mesh indices.
@@ -190,6 +193,7 @@ public struct FaceLandmarks: Sendable {
 public final class FaceMesh: @unchecked Sendable {
     let model: PlannedTFLite
 
+    /// Loads and plans the model file at `path` for `threads` threads.
     public init(path: String, threads: Int = 2) throws {
         model = try PlannedTFLite(path: path, threads: threads)
     }

@@ -2,12 +2,18 @@ import Foundation
 
 /// A point in pixels (x to the right, y down).
 public struct PixelPoint: Sendable, Equatable, Codable {
+    /// Horizontal position in pixels.
     public var x: Double
+    /// Vertical position in pixels (down).
     public var y: Double
+    /// A point at (x, y).
     public init(_ x: Double, _ y: Double) { self.x = x; self.y = y }
 
+    /// The vector sum.
     public static func + (a: PixelPoint, b: PixelPoint) -> PixelPoint { PixelPoint(a.x + b.x, a.y + b.y) }
+    /// The vector difference.
     public static func - (a: PixelPoint, b: PixelPoint) -> PixelPoint { PixelPoint(a.x - b.x, a.y - b.y) }
+    /// The point scaled by `k` about the origin.
     public static func * (a: PixelPoint, k: Double) -> PixelPoint { PixelPoint(a.x * k, a.y * k) }
     /// The Euclidean distance to another point.
     public func distance(to p: PixelPoint) -> Double { hypot(p.x - x, p.y - y) }
@@ -17,8 +23,10 @@ public struct PixelPoint: Sendable, Equatable, Codable {
 
 /// An affine map of the plane: x′ = a·x + b·y + c, y′ = d·x + e·y + f.
 public struct Affine2D: Sendable, Equatable {
+    /// The six coefficients, as in x′ = a·x + b·y + c, y′ = d·x + e·y + f.
     public var a, b, c, d, e, f: Double
 
+    /// A map from its coefficients.
     public init(a: Double, b: Double, c: Double, d: Double, e: Double, f: Double) {
         self.a = a; self.b = b; self.c = c; self.d = d; self.e = e; self.f = f
     }

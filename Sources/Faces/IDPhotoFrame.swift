@@ -3,9 +3,13 @@ import Imaging
 
 /// One line of the compliance report.
 public struct IDPhotoCheck: Sendable, Equatable, Codable {
+    /// What was checked ("head height", "roll (head tilt)", …).
     public var name: String
+    /// Whether the photo passes it.
     public var ok: Bool
+    /// The measured value and the rule, in words.
     public var detail: String
+    /// A check from its parts.
     public init(_ name: String, _ ok: Bool, _ detail: String) { self.name = name; self.ok = ok; self.detail = detail }
 }
 
@@ -66,6 +70,7 @@ public struct IDPhotoFrame: Sendable {
     public var crown: PixelPoint
     /// Measured in the output.
     public var headHeightMM: Double
+    /// Measured in the output: the eye line's height above the bottom edge, millimetres.
     public var eyeLineMM: Double
     /// The face centre's horizontal offset from the middle, as a fraction of the width.
     public var centreOffset: Double

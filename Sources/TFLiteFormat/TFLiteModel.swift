@@ -5,7 +5,9 @@ import Foundation
 public struct TFLiteModel: Sendable {
     /// TFLite's tensor element types (`TensorType`), by their schema codes.
     public enum ElementType: Int8, Sendable, CustomStringConvertible {
+        /// A type with its `TensorType` code.
         case float32 = 0, float16 = 1, int32 = 2, uint8 = 3, int64 = 4, string = 5, bool = 6, int16 = 7
+        /// A type with its `TensorType` code.
         case complex64 = 8, int8 = 9, float64 = 10
 
         /// The schema's name.

@@ -78,8 +78,11 @@ public struct IDPhotoResult: Sendable {
 /// print(result.compliant, result.checks.map(\.name))
 /// ```
 public final class IDPhotoMaker: @unchecked Sendable {
+    /// The background-removal pipeline that makes the matte (and the crown from it).
     public let pipeline: CutoutPipeline
+    /// The face detector (BlazeFace short-range) that finds the face.
     public let detector: FaceDetector
+    /// The face mesh (468 landmarks) that places the chin and the eyes.
     public let mesh: FaceMesh
 
     /// Loads u2netp and the two face models (from the model folders ``ModelLocator`` searches).
