@@ -86,7 +86,9 @@ struct IDPhoto: ParsableCommand {
         let doc = try chosenDocument()
         var colour: (UInt8, UInt8, UInt8)?
         if let bg {
-            guard let c = Composite.color(bg) ?? doc.backgrounds.first(where: { $0.name == bg.lowercased() })?.rgb else {
+            var named: (UInt8, UInt8, UInt8)?
+            if case let .color(r, g, b)? = Background(color: bg) { named = (r, g, b) }
+            guard let c = named ?? doc.backgrounds.first(where: { $0.name == bg.lowercased() })?.rgb else {
                 throw ValidationError("--bg: unknown colour \(bg)")
             }
             colour = c
