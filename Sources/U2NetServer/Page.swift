@@ -57,8 +57,8 @@ enum Page {
     <section>
       <h2>Photo</h2>
       <label class="file" for="file">Choose a photo…</label>
-      <input id="file" type="file" accept="image/png,image/jpeg">
-      <p class="muted">PNG or JPEG. It goes to this server only, is never stored, and comes back as a cutout.</p>
+      <input id="file" type="file" accept="image/png,image/jpeg,image/webp,image/heic,image/heif,image/avif,image/tiff,.heic,.heif,.avif,.tif,.tiff">
+      <p class="muted">PNG, JPEG, WebP, HEIC, AVIF or TIFF. It goes to this server only, is never stored, and comes back as a cutout.</p>
     </section>
     <section>
       <h2>Background</h2>
@@ -141,7 +141,7 @@ enum Page {
     const mine = ++generation;
     errorBox.textContent = "";
     if (!file) return;
-    if (!/^image\/(png|jpeg)$/.test(file.type)) { showError("Choose a PNG or JPEG photo (this is " + (file.type || "an unknown type") + ")."); return; }
+    if (file.type && !file.type.startsWith("image/")) { showError("Choose a photo (this is " + file.type + ")."); return; }
     exportButtons.forEach(b => b.disabled = true);
     page.cutout = null;
     // The photo itself at once, while the server works.
@@ -159,7 +159,7 @@ enum Page {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", "/v1/remove?format=png");
     xhr.responseType = "blob";
-    xhr.setRequestHeader("Content-Type", file.type);
+    xhr.setRequestHeader("Content-Type", file.type || "application/octet-stream");
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable) { bar.max = e.total; bar.value = e.loaded; statusText.textContent = "Uploading… " + Math.round(100 * e.loaded / e.total) + "%"; }
     };

@@ -163,7 +163,7 @@ public final class PhotoServer: @unchecked Sendable {
                 return APIError(.unsupportedMediaType, "form_expected", "send multipart/form-data with the photo in field 'file'").response
             }
             if !(mediaType.isEmpty || mediaType.hasPrefix("image/") || mediaType == "application/octet-stream") {
-                return APIError(.unsupportedMediaType, "not_an_image", "send the photo as image/png or image/jpeg, or as multipart field 'file' (got \(mediaType))").response
+                return APIError(.unsupportedMediaType, "not_an_image", "send the photo with an image/* type (or application/octet-stream), or as multipart field 'file' (got \(mediaType))").response
             }
         }
         // 3. Options that need no body are checked first, so a bad query costs nothing.
