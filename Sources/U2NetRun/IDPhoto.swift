@@ -13,7 +13,7 @@ struct IDPhoto: ParsableCommand {
             check passed, 1 the photo was written but a check failed, 2 an error (no face, several faces, …).
             """)
 
-    @Argument(help: "The portrait (PNG or JPEG).") var image: String?
+    @Argument(help: "The portrait (PNG, JPEG, WebP, HEIC, AVIF or TIFF).") var image: String?
     @Option(name: .long, help: "Document id (see --list-documents).") var document: String?
     @Option(name: .long, help: "Custom print size, e.g. 35x45mm (with --head).") var size: String?
     @Option(name: .long, help: "Custom head height band chin to crown, e.g. 32-36mm (with --size).") var head: String?

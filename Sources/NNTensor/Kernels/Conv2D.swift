@@ -242,7 +242,7 @@ extension Conv2DIm2col {
     /// Where each thread's im2col tile lies in the scratch of a ``Conv2DIm2col``, in floats: thread `w`
     /// owns ``threadFloats`` floats from `w · threadFloats`. Both ``Conv2DIm2col/scratchFloatsPerThread``
     /// and `run` take their numbers from here.
-    package struct ScratchLayout: Equatable {
+    package struct ScratchLayout: Equatable, PerThreadScratch {
         /// One im2col tile: patchSize rows × tileColumns columns, in floats (0 for a pointwise
         /// convolution, which multiplies its input in place).
         package let columnsFloats: Int
@@ -255,14 +255,11 @@ extension Conv2DIm2col {
         /// One thread's share, in floats: its im2col tile.
         package var threadFloats: Int { columnsFloats }
 
-        /// Scratch floats for `threads` threads.
-        package func floats(threads: Int) -> Int { threads * threadFloats }
-
         /// The im2col tile of thread `worker`, in `scratch` (``floats(threads:)`` floats for more than
         /// `worker` threads).
         @inline(__always)
         package func columns(worker: Int, in scratch: ScratchRegion) -> ScratchRegion {
-            scratch.subregion(at: worker * threadFloats, count: columnsFloats)
+            share(worker: worker, in: scratch)
         }
     }
 }

@@ -274,7 +274,7 @@ extension Conv2DDirect {
     /// ``threadFloats`` floats from `w · threadFloats`, its band of zero-bordered input rows and then its
     /// accumulator tile. Both ``Conv2DDirect/scratchFloats(threads:)`` and `run` take their numbers from
     /// here.
-    package struct ScratchLayout: Equatable {
+    package struct ScratchLayout: Equatable, PerThreadScratch {
         /// The band of padded input rows: Cin × (bandRows + the window's height − 1 rows) × paddedWidth floats.
         package let bandFloats: Int
         /// The accumulator tile: every output channel (rounded up to whole register tiles) × the tile's
@@ -290,9 +290,6 @@ extension Conv2DDirect {
         /// One thread's share, in floats: the band and the tile.
         package var threadFloats: Int { bandFloats + tileFloats }
 
-        /// Scratch floats for `threads` threads.
-        package func floats(threads: Int) -> Int { threads * threadFloats }
-
         /// One thread's areas.
         package struct Areas {
             package let band: ScratchRegion
@@ -303,8 +300,8 @@ extension Conv2DDirect {
         /// threads).
         @inline(__always)
         package func areas(worker: Int, in scratch: ScratchRegion) -> Areas {
-            var share = scratch.subregion(at: worker * threadFloats, count: threadFloats)
-            return Areas(band: share.carve(bandFloats), tile: share.carve(tileFloats))
+            var rest = share(worker: worker, in: scratch)
+            return Areas(band: rest.carve(bandFloats), tile: rest.carve(tileFloats))
         }
     }
 }

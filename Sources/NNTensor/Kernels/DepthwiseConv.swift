@@ -95,7 +95,7 @@ extension DepthwiseConv3x3 {
     /// ``threadFloats`` floats from `w · threadFloats`, its zero-bordered copy of one input plane and then
     /// one full-resolution output row. Both ``DepthwiseConv3x3/scratchFloats(threads:)`` and `run` take
     /// their numbers from here.
-    package struct ScratchLayout: Equatable {
+    package struct ScratchLayout: Equatable, PerThreadScratch {
         /// The padded plane: paddedHeight × paddedWidth floats.
         package let planeFloats: Int
         /// The output row at stride 1, written in whole 8-float vectors: paddedWidth + 16 floats.
@@ -109,9 +109,6 @@ extension DepthwiseConv3x3 {
         /// One thread's share, in floats: the plane and the row.
         package var threadFloats: Int { planeFloats + rowFloats }
 
-        /// Scratch floats for `threads` threads.
-        package func floats(threads: Int) -> Int { threads * threadFloats }
-
         /// One thread's areas.
         package struct Areas {
             package let plane: ScratchRegion
@@ -122,8 +119,8 @@ extension DepthwiseConv3x3 {
         /// threads).
         @inline(__always)
         package func areas(worker: Int, in scratch: ScratchRegion) -> Areas {
-            var share = scratch.subregion(at: worker * threadFloats, count: threadFloats)
-            return Areas(plane: share.carve(planeFloats), row: share.carve(rowFloats))
+            var rest = share(worker: worker, in: scratch)
+            return Areas(plane: rest.carve(planeFloats), row: rest.carve(rowFloats))
         }
     }
 }

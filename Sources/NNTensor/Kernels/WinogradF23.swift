@@ -199,7 +199,7 @@ extension WinogradF23 {
     /// ``threadFloats`` floats from `w · threadFloats`, laid out as its band of zero-bordered input rows,
     /// then the work areas of one step. Both ``WinogradF23/scratchFloats(threads:)`` and `run` take their
     /// numbers from here.
-    package struct ScratchLayout: Equatable {
+    package struct ScratchLayout: Equatable, PerThreadScratch {
         /// The band of input rows: Cin × (2·bandTileRows + 2) rows × paddedWidth floats.
         package let bandFloats: Int
         /// Input-transformed tiles of one step, [16 positions][Cin][12 tiles]: 16·Cin·12 floats.
@@ -217,9 +217,6 @@ extension WinogradF23 {
         /// One thread's share, in floats: the band and the two work areas.
         package var threadFloats: Int { bandFloats + transformedTilesFloats + productsFloats }
 
-        /// Scratch floats for `threads` threads.
-        package func floats(threads: Int) -> Int { threads * threadFloats }
-
         /// One thread's areas.
         package struct Areas {
             package let band: ScratchRegion
@@ -231,9 +228,9 @@ extension WinogradF23 {
         /// threads).
         @inline(__always)
         package func areas(worker: Int, in scratch: ScratchRegion) -> Areas {
-            var share = scratch.subregion(at: worker * threadFloats, count: threadFloats)
-            return Areas(band: share.carve(bandFloats), transformedTiles: share.carve(transformedTilesFloats),
-                         products: share.carve(productsFloats))
+            var rest = share(worker: worker, in: scratch)
+            return Areas(band: rest.carve(bandFloats), transformedTiles: rest.carve(transformedTilesFloats),
+                         products: rest.carve(productsFloats))
         }
     }
 }

@@ -315,7 +315,7 @@ extension WinogradF43 {
     /// ``threadFloats`` floats from `w · threadFloats`, laid out as its band of input rows, then the
     /// work areas of one step. Both ``WinogradF43/scratchFloats(threads:)`` and `run` take their numbers
     /// from here.
-    package struct ScratchLayout: Equatable {
+    package struct ScratchLayout: Equatable, PerThreadScratch {
         /// The band of phase-split input rows: Cin × (4·bandTileRows + 2) rows × 4·quads floats.
         package let bandFloats: Int
         /// Input-transformed tiles of one step, [36 positions][Cin][16 tiles]: 36·Cin·16 floats.
@@ -341,9 +341,6 @@ extension WinogradF43 {
             bandFloats + transformedTilesFloats + columnsFloats + productsFloats + outputRowsFloats
         }
 
-        /// Scratch floats for `threads` threads.
-        package func floats(threads: Int) -> Int { threads * threadFloats }
-
         /// One thread's areas.
         package struct Areas {
             package let band: ScratchRegion
@@ -357,10 +354,10 @@ extension WinogradF43 {
         /// threads).
         @inline(__always)
         package func areas(worker: Int, in scratch: ScratchRegion) -> Areas {
-            var share = scratch.subregion(at: worker * threadFloats, count: threadFloats)
-            return Areas(band: share.carve(bandFloats), transformedTiles: share.carve(transformedTilesFloats),
-                         columns: share.carve(columnsFloats), products: share.carve(productsFloats),
-                         outputRows: share.carve(outputRowsFloats))
+            var rest = share(worker: worker, in: scratch)
+            return Areas(band: rest.carve(bandFloats), transformedTiles: rest.carve(transformedTilesFloats),
+                         columns: rest.carve(columnsFloats), products: rest.carve(productsFloats),
+                         outputRows: rest.carve(outputRowsFloats))
         }
     }
 }
