@@ -18,10 +18,9 @@ package struct ResidualFusion: PlanPass {
                   ins.allSatisfy({ graph.isRunTime($0) && graph.states[$0]?.shape == shape }) else { continue }
             for k in 0..<2 {
                 let x = ins[k], y = ins[1 - k]
-                guard let source = producers[x], let target = source.op as? AcceptsResidual, source.residual == nil,
+                guard let source = producers[x], source.op is AcceptsResidual, source.residual == nil,
                       reads[x] == 1, !outputs.contains(x), let at = positions[x], at < i,
                       (positions[y] ?? -1) < at else { continue }
-                _ = target
                 source.residual = y
                 source.outputs[0] = out
                 producers[out] = source
