@@ -35,6 +35,9 @@ let package = Package(
         .systemLibrary(name: "CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
         .systemLibrary(name: "CHeif", pkgConfig: "libheif", providers: [.apt(["libheif-dev"])]),
         .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
+        // libheif's AV1 decoder replaced by one with a frame-size limit (dav1d's own setting), so a damaged AVIF
+        // cannot make it allocate gigabytes.
+        .target(name: "CBoundedAV1", dependencies: ["CHeif"], linkerSettings: [.linkedLibrary("dav1d")]),
 
         // Engine.
         .target(name: "NNTensor", dependencies: ["CBLAS"], swiftSettings: kernelSettings),
@@ -42,7 +45,7 @@ let package = Package(
         .target(name: "NNRuntime", dependencies: ["NNTensor", "ONNXFormat"], swiftSettings: kernelSettings),
 
         // Images and mattes.
-        .target(name: "Imaging", dependencies: ["CPNG", "CJPEG", "CWebP", "CHeif", "CTIFF"], swiftSettings: moduleSettings),
+        .target(name: "Imaging", dependencies: ["CPNG", "CJPEG", "CWebP", "CHeif", "CBoundedAV1", "CTIFF"], swiftSettings: moduleSettings),
         .target(name: "Matting", dependencies: ["Imaging", "NNTensor"], swiftSettings: kernelSettings),
 
         // TFLite files (FlatBuffers) read into the same graph IR; face detection, face mesh and ID-photo documents.
@@ -75,7 +78,7 @@ let package = Package(
 
         // Fuzzing: libFuzzer entry points for every reader of untrusted bytes (Tools/fuzz.sh builds them with
         // -sanitize=fuzzer,address); a plain build makes a tool that replays files through them.
-        .executableTarget(name: "U2NetFuzz", dependencies: ["Imaging", "ONNXFormat"],
+        .executableTarget(name: "U2NetFuzz", dependencies: ["Imaging", "ONNXFormat", "TFLiteFormat"],
                           swiftSettings: moduleSettings),
 
         // Tests. Each target tests its own layer and imports nothing above it. Fixtures are read in place, found

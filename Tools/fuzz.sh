@@ -3,6 +3,8 @@
 #
 #   Tools/fuzz.sh TARGET SECONDS [libFuzzer options…]
 #   targets: png jpeg webp heif tiff image (content sniffing → any decoder) onnx (ModelProto) tensor (TensorProto)
+#            tflite (FlatBuffers reader + translation into the engine's graph; seeded from the face detector,
+#            Weights/face_detection_short_range.tflite, 229 kB: inputs up to 256 kB)
 #
 # The fuzzer binary is built into .build-fuzz/ (git-ignored); the corpus grows in Fuzz/corpus/TARGET (git-ignored),
 # crash files land in Fuzz/crashes/ (replay one with `swift run U2NetFuzz TARGET FILE`; each fixed crash becomes a
@@ -15,7 +17,7 @@ cd "$(dirname "$0")/.."
 target=${1:?usage: Tools/fuzz.sh TARGET SECONDS [libFuzzer options]}
 seconds=${2:?usage: Tools/fuzz.sh TARGET SECONDS [libFuzzer options]}
 shift 2
-case $target in png|jpeg|webp|heif|tiff|image|onnx|tensor) ;; *) echo "unknown target '$target'" >&2; exit 2 ;; esac
+case $target in png|jpeg|webp|heif|tiff|image|onnx|tensor|tflite) ;; *) echo "unknown target '$target'" >&2; exit 2 ;; esac
 
 # U2NET_FUZZ_NO_BUILD=1 reuses the fuzzer already built (several targets in a row while others hold the build lock).
 if [ -z "${U2NET_FUZZ_NO_BUILD:-}" ]; then
@@ -40,6 +42,8 @@ case $target in
           [ -f "$d/model.onnx" ] && cp -n "$d/model.onnx" "$seeds/$(basename "$d").onnx"; done ;;
   tensor) for d in Tests/EndToEndTests/Fixtures/onnx-node/*/; do
           for f in "$d"test_data_set_0/*.pb; do [ -f "$f" ] && cp -n "$f" "$seeds/$(basename "$d")-$(basename "$f")"; done; done ;;
+  tflite) seed Weights/face_detection_short_range.tflite
+          set -- -max_len=262144 "$@" ;;
 esac
 
 export SWIFT_BACKTRACE=enable=no

@@ -5,9 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 # libwebp-dev, libheif-dev (HEVC and AV1 decoders built in on Debian 12), libtiff-dev: the WebP, HEIC/AVIF and TIFF
-# readers; icc-profiles-free: the Adobe RGB (1998)-compatible profile the colour-profile tests embed;
+# readers; libdav1d-dev: our AV1 decoder for libheif, with a frame-size limit (Sources/CBoundedAV1); icc-profiles-free: the Adobe RGB (1998)-compatible profile the colour-profile tests embed;
 # chromium, chromium-driver: the page's test in a real browser.
-for pkg in libopenblas-dev libpng-dev libjpeg-dev libwebp-dev libheif-dev libtiff-dev icc-profiles-free pkg-config chromium chromium-driver; do
+for pkg in libopenblas-dev libpng-dev libjpeg-dev libwebp-dev libheif-dev libdav1d-dev libtiff-dev icc-profiles-free pkg-config chromium chromium-driver; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

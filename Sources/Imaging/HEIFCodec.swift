@@ -1,9 +1,12 @@
+import CBoundedAV1
 import CHeif
 import Foundation
 
 /// HEIC and AVIF reading through libheif (Debian's build decodes HEVC with libde265 and AV1 with dav1d/aom):
 /// the primary image with its alpha plane, the container's rotation and mirroring (irot, imir) applied by libheif,
-/// and the raw ICC profile of its colr box.
+/// and the raw ICC profile of its colr box. AV1 goes through our dav1d decoder (`CBoundedAV1`) instead of libheif's,
+/// so a frame size inside the AV1 stream above the pixel limit is refused before dav1d allocates it (libheif 1.15
+/// checks only the container's `ispe` size, which a damaged file can contradict).
 public enum HEIFCodec {
     /// Whether `data` starts like an ISO-BMFF file (`….ftyp`), the container of HEIC and AVIF.
     static func sniff(_ head: [UInt8]) -> Bool {
@@ -12,6 +15,7 @@ public enum HEIFCodec {
 
     private static let initialized: Bool = {
         _ = heif_init(nil)
+        u2net_bounded_av1_register()
         return true
     }()
 
@@ -39,6 +43,10 @@ public enum HEIFCodec {
                 if heif_image_handle_get_raw_color_profile(handle, &profile).code == heif_error_Ok { icc = Data(profile) }
             }
             let hasAlpha = heif_image_handle_has_alpha_channel(handle) != 0
+            // The AV1 decoder reads its frame limit on this thread: decode grid tiles here, not on libheif's threads.
+            heif_context_set_max_decoding_threads(context, 0)
+            u2net_bounded_av1_set_frame_limit(UInt32(clamping: maxPixels))
+            defer { u2net_bounded_av1_set_frame_limit(0) }
             var decoded: OpaquePointer?
             try check(heif_decode_image(handle, &decoded, heif_colorspace_RGB,
                                         hasAlpha ? heif_chroma_interleaved_RGBA : heif_chroma_interleaved_RGB, nil), path)

@@ -4,8 +4,13 @@
 struct FlatBufferReader {
     let bytes: [UInt8]
     var count: Int { bytes.count }
+    /// Elements the reader may still copy out of vectors and strings (see ``ElementBudget``).
+    let budget: ElementBudget
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        budget = ElementBudget(limit: 4 * bytes.count + 4096)
+    }
 
     /// Checks that `length` bytes at `position` lie inside the buffer.
     func check(_ position: Int, _ length: Int, _ what: @autoclosure () -> String) throws {
@@ -44,6 +49,21 @@ struct FlatBufferReader {
         try check(position, tableSize, what)
         return FlatTable(reader: self, position: position, vtable: vtable, vtableSize: vtableSize,
                          tableSize: tableSize, what: what)
+    }
+}
+
+/// How many vector elements and string bytes a reader may copy out in all. Offsets may point many times at the
+/// same vector, so a small file could otherwise make the reader copy one large vector over and over; a well-formed
+/// file reads each vector once, so four elements per file byte leaves room for the sharing writers do.
+final class ElementBudget {
+    private(set) var remaining: Int
+    init(limit: Int) { remaining = limit }
+
+    func spend(_ n: Int, _ what: @autoclosure () -> String) throws {
+        guard n <= remaining else {
+            throw TFLiteError.invalidModel("\(what()): the file's vectors add up to more elements than its size allows")
+        }
+        remaining -= n
     }
 }
 
@@ -111,6 +131,7 @@ struct FlatTable {
         guard n <= (reader.count - v - 4) / max(elementSize, 1) else {
             throw TFLiteError.truncated(what: "\(what) (\(n) elements)", needed: v + 4 + n * elementSize, size: reader.count)
         }
+        try reader.budget.spend(n, what)
         return (v + 4, n)
     }
 

@@ -37,8 +37,14 @@ private struct Translator {
     /// The graph outputs' names (TFLite's); inside the graph those tensors carry an internal name.
     var outputNames: [Int: String] = [:]
 
+    /// Elements written into initializers so far, and the most allowed: a constant used by many operators is
+    /// copied for each, so a small file repeating one large constant could otherwise ask for gigabytes.
+    var initializerElements = 0
+    let initializerLimit: Int
+
     init(model: TFLiteModel) {
         self.model = model
+        initializerLimit = 4 * model.buffers.reduce(0) { $0 + $1.count } + (1 << 20)
         var seen: [String: Int] = [:]
         names = model.tensors.enumerated().map { k, t in
             seen[t.name, default: 0] += 1
@@ -57,13 +63,24 @@ private struct Translator {
 
     func shape(_ i: Int) -> [Int] { model.tensors[i].shape }
 
+    /// The number of elements of a shape; refused when it overflows or exceeds 2³¹ − 1 (no file holds more).
+    func elementCount(_ s: [Int], _ what: @autoclosure () -> String) throws -> Int {
+        var n = 1
+        for d in s {
+            let (product, overflow) = n.multipliedReportingOverflow(by: d)
+            guard !overflow, product <= Int(Int32.max) else { throw TFLiteError.invalidModel("\(what()) has shape \(s): too many elements") }
+            n = product
+        }
+        return n
+    }
+
     /// A constant tensor's values as Float: from its buffer (float32, float16, int32) or folded at load.
     func constant(_ i: Int) throws -> [Float]? {
         if let f = folded[i] { return f }
         let t = model.tensors[i]
         let data = model.buffers.indices.contains(t.buffer) ? model.buffers[t.buffer] : []
         guard !data.isEmpty else { return nil }
-        let n = t.shape.reduce(1, *)
+        let n = try elementCount(t.shape, "tensor \(t.name)")
         let width: Int
         switch t.type {
         case .float32, .int32: width = 4
@@ -89,7 +106,11 @@ private struct Translator {
         return c
     }
 
-    mutating func addInitializer(_ base: String, _ dims: [Int], _ values: [Float]) -> String {
+    mutating func addInitializer(_ base: String, _ dims: [Int], _ values: [Float]) throws -> String {
+        initializerElements += values.count
+        guard initializerElements <= initializerLimit else {
+            throw TFLiteError.invalidModel("constants copied into the graph exceed \(initializerLimit) elements")
+        }
         let name = fresh(base)
         initializers.append(ONNXTensor(name: name, dataType: .float, dims: dims, payload: .floats(values)))
         return name
@@ -118,12 +139,16 @@ private struct Translator {
         }
         guard let c = try constant(i) else { throw TFLiteError.invalidModel("tensor \(model.tensors[i].name) is used before it is computed") }
         if s.count == 4, layout == .nchw {
-            return addInitializer(names[i], [s[0], s[3], s[1], s[2]], transpose(c, s, [0, 3, 1, 2]))
+            return try addInitializer(names[i], [s[0], s[3], s[1], s[2]], try transpose(c, s, [0, 3, 1, 2]))
         }
-        return addInitializer(names[i], s, c)
+        return try addInitializer(names[i], s, c)
     }
 
-    func transpose(_ v: [Float], _ s: [Int], _ perm: [Int]) -> [Float] {
+    /// `v` (shape `s`, row-major) with its axes permuted; refused unless `v` has exactly the shape's element count.
+    func transpose(_ v: [Float], _ s: [Int], _ perm: [Int]) throws -> [Float] {
+        guard perm.count == s.count, try elementCount(s, "a constant") == v.count else {
+            throw TFLiteError.invalidModel("a constant of \(v.count) values does not have its declared shape \(s)")
+        }
         let outShape = perm.map { s[$0] }
         var strides = [Int](repeating: 1, count: s.count)
         for d in stride(from: s.count - 2, through: 0, by: -1) { strides[d] = strides[d + 1] * s[d + 1] }
@@ -152,14 +177,23 @@ private struct Translator {
         return [Int64(h.0), Int64(w.0), Int64(h.1), Int64(w.1)]
     }
 
+    /// Refuses a window the padding rule cannot use: kernel sizes, strides and dilations must be at least 1.
+    func checkWindow(kernel: (Int, Int), stride: (Int, Int), dilation: (Int, Int), op: Int) throws {
+        guard kernel.0 >= 1, kernel.1 >= 1, stride.0 >= 1, stride.1 >= 1, dilation.0 >= 1, dilation.1 >= 1,
+              kernel.0 <= 1 << 16, kernel.1 <= 1 << 16, stride.0 <= 1 << 16, stride.1 <= 1 << 16,
+              dilation.0 <= 1 << 16, dilation.1 <= 1 << 16 else {
+            throw TFLiteError.invalidModel("operator \(op): kernel \(kernel), stride \(stride), dilation \(dilation)")
+        }
+    }
+
     /// Emits the fused activation after `pre` into the op's output tensor.
     mutating func activation(_ code: Int, _ pre: String, output: Int, layout: Layout, op: Int) throws {
         let out = names[output]
         switch code {
         case 0: node("Identity", [pre], out)
         case 1: node("Relu", [pre], out)
-        case 2: node("Clip", [pre, addInitializer("min", [], [-1]), addInitializer("max", [], [1])], out)
-        case 3: node("Clip", [pre, addInitializer("min", [], [0]), addInitializer("max", [], [6])], out)
+        case 2: node("Clip", [pre, try addInitializer("min", [], [-1]), try addInitializer("max", [], [1])], out)
+        case 3: node("Clip", [pre, try addInitializer("min", [], [0]), try addInitializer("max", [], [6])], out)
         case 4: node("Tanh", [pre], out)
         default: throw TFLiteError.invalidModel("operator \(op): fused activation \(code) is not supported")
         }
@@ -221,6 +255,9 @@ private struct Translator {
             guard model.tensors[x].type == .float16 || model.tensors[x].type == .float32 else {
                 throw TFLiteError.unsupportedTensorType(tensor: model.tensors[x].name, type: model.tensors[x].type?.description ?? "?")
             }
+            guard try elementCount(shape(output), "DEQUANTIZE output") == c.count else {
+                throw TFLiteError.invalidModel("operator \(k): DEQUANTIZE of \(c.count) values into shape \(shape(output))")
+            }
             folded[output] = c
 
         case BuiltinOperator.conv2D, BuiltinOperator.depthwiseConv2D:
@@ -235,16 +272,19 @@ private struct Translator {
             let stride = (o[2] ?? 1, o[1] ?? 1)
             let dilation = depthwise ? (o[6] ?? 1, o[5] ?? 1) : (o[5] ?? 1, o[4] ?? 1)
             let kernel = (ws[1], ws[2])
+            try checkWindow(kernel: kernel, stride: stride, dilation: dilation, op: k)
             let oihw: [Float], dims: [Int], group: Int
             if depthwise {   // [1, KH, KW, C·M] → [C·M, 1, KH, KW], one group per input channel
-                oihw = transpose(weights, ws, [3, 0, 1, 2]); dims = [ws[3], 1, ws[1], ws[2]]; group = xs[3]
+                oihw = try transpose(weights, ws, [3, 0, 1, 2]); dims = [ws[3], 1, ws[1], ws[2]]; group = xs[3]
             } else {         // [O, KH, KW, I] → [O, I, KH, KW]
-                oihw = transpose(weights, ws, [0, 3, 1, 2]); dims = [ws[0], ws[3], ws[1], ws[2]]; group = 1
+                oihw = try transpose(weights, ws, [0, 3, 1, 2]); dims = [ws[0], ws[3], ws[1], ws[2]]; group = 1
                 guard ws[3] == xs[3] else { throw TFLiteError.invalidModel("operator \(k): \(ws[3]) weight channels for \(xs[3]) inputs") }
             }
-            var ins = [try value(x, .nchw), addInitializer(names[w], dims, oihw)]
+            var ins = [try value(x, .nchw), try addInitializer(names[w], dims, oihw)]
             if op.inputs.count > 2, op.inputs[2] >= 0 {
-                ins.append(addInitializer(names[op.inputs[2]], [dims[0]], try requireConstant(op.inputs[2], "operator \(k) bias")))
+                let bias = try requireConstant(op.inputs[2], "operator \(k) bias")
+                guard bias.count == dims[0] else { throw TFLiteError.invalidModel("operator \(k): \(bias.count) biases for \(dims[0]) outputs") }
+                ins.append(try addInitializer(names[op.inputs[2]], [dims[0]], bias))
             }
             let pre = preActivation(act, output)
             node("Conv", ins, pre, [
@@ -263,6 +303,7 @@ private struct Translator {
             // Pool2DOptions: padding 0, stride_w 1, stride_h 2, filter_width 3, filter_height 4, activation 5.
             let act = o[5] ?? 0
             let kernel = (o[4] ?? 1, o[3] ?? 1), stride = (o[2] ?? 1, o[1] ?? 1)
+            try checkWindow(kernel: kernel, stride: stride, dilation: (1, 1), op: k)
             let pre = preActivation(act, output)
             var attrs: [String: ONNXAttribute] = [
                 "kernel_shape": .ints([Int64(kernel.0), Int64(kernel.1)]),
@@ -304,9 +345,9 @@ private struct Translator {
             let slopeName: String
             if xs.count == 4 {
                 while s.count < 4 { s.insert(1, at: 0) }
-                slopeName = addInitializer(names[alpha], [s[0], s[3], s[1], s[2]], transpose(slope, s, [0, 3, 1, 2]))
+                slopeName = try addInitializer(names[alpha], [s[0], s[3], s[1], s[2]], try transpose(slope, s, [0, 3, 1, 2]))
             } else {
-                slopeName = addInitializer(names[alpha], s, slope)
+                slopeName = try addInitializer(names[alpha], s, slope)
             }
             node("PRelu", [try value(x, layout), slopeName], names[output])
             values[output] = (names[output], layout)
@@ -314,7 +355,10 @@ private struct Translator {
         case BuiltinOperator.pad:
             let x = try input(0), p = try input(1)
             let xs = shape(x)
-            let paddings = try requireConstant(p, "operator \(k) paddings").map { Int($0) }
+            let paddings = try requireConstant(p, "operator \(k) paddings").map { v -> Int in
+                guard v.isFinite, abs(v) <= Float(1 << 24) else { throw TFLiteError.invalidModel("operator \(k): padding \(v)") }
+                return Int(v)
+            }
             guard paddings.count == 2 * xs.count else { throw TFLiteError.invalidModel("operator \(k): \(paddings.count) paddings for rank \(xs.count)") }
             let order = xs.count == 4 ? [0, 3, 1, 2] : Array(0..<xs.count)
             let before = order.map { paddings[2 * $0] }, after = order.map { paddings[2 * $0 + 1] }
@@ -356,8 +400,8 @@ private struct Translator {
         if values[i] != nil { return try value(i, layout) }
         var s = shape(i)
         let c = try requireConstant(i, "element-wise operand")
-        if s.isEmpty || layout == .native { return addInitializer(names[i], s, c) }
+        if s.isEmpty || layout == .native { return try addInitializer(names[i], s, c) }
         while s.count < rank { s.insert(1, at: 0) }
-        return addInitializer(names[i], [s[0], s[3], s[1], s[2]], transpose(c, s, [0, 3, 1, 2]))
+        return try addInitializer(names[i], [s[0], s[3], s[1], s[2]], try transpose(c, s, [0, 3, 1, 2]))
     }
 }

@@ -106,8 +106,17 @@ public struct TFLiteModel: Sendable {
             return (max(deprecated, builtin), custom)
         }
         // table Buffer { data:[ubyte] (0); offset:ulong (1); size:ulong (2) }
+        // Each buffer is copied out, so their total is held to the file's size: a file whose buffer entries all
+        // point at one large vector would otherwise ask for its size times their count.
+        var copied = 0
+        func claim(_ size: Int, _ k: Int) throws {
+            copied += size
+            guard copied <= bytes.count else {
+                throw TFLiteError.invalidModel("buffer \(k): the buffers together exceed the file's \(bytes.count) bytes")
+            }
+        }
         buffers = try model.tables(4, "buffers").enumerated().map { k, b in
-            if let data = try b.bytes(0, "buffer \(k) data") { return Array(data) }
+            if let data = try b.bytes(0, "buffer \(k) data") { try claim(data.count, k); return Array(data) }
             let offset = Int(clamping: try b.uint64(1)), size = Int(clamping: try b.uint64(2))
             guard offset > 1 else { return [] }
             guard offset <= bytes.count else {
@@ -116,6 +125,7 @@ public struct TFLiteModel: Sendable {
             guard size <= bytes.count - offset else {
                 throw TFLiteError.truncated(what: "buffer \(k)", needed: offset + size, size: bytes.count)
             }
+            try claim(size, k)
             return Array(bytes[offset..<(offset + size)])
         }
         let subgraphs = try model.tables(2, "subgraphs")

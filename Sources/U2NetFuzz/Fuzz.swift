@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import ONNXFormat
+import TFLiteFormat
 
 // `u2net-fuzz`: one libFuzzer entry point per reader of untrusted bytes. Tools/fuzz.sh builds it with
 // `-sanitize=fuzzer,address -DFUZZING` and runs `U2NET_FUZZ_TARGET=<target> u2net-fuzz [libFuzzer options]`.
@@ -19,6 +20,9 @@ let targets: [String: (Data) -> Void] = [
     "image": { _ = try? ImageFile.decode($0, path: "fuzz", maxPixels: fuzzMaxPixels) },
     "onnx": { _ = try? ONNXModel(serialized: $0) },
     "tensor": { _ = try? ONNXTensor(serialized: $0) },
+    // The FlatBuffers reader and the translation into the engine's graph: everything that reads the file's bytes
+    // (the model is not run).
+    "tflite": { _ = try? TFLiteModel(bytes: [UInt8]($0)).onnxModel() },
 ]
 
 nonisolated(unsafe) var selected: (Data) -> Void = { _ in }
