@@ -17,48 +17,6 @@ public struct DocumentColor: Sendable, Equatable, Codable {
     public static func == (a: DocumentColor, b: DocumentColor) -> Bool { a.name == b.name && a.hex == b.hex }
 }
 
-/// What an authority accepts as a digital photo (online applications).
-public struct DigitalLimits: Sendable, Equatable, Codable {
-    /// Smallest accepted width and height in pixels.
-    public var minPixels: (width: Int, height: Int)?
-    /// Largest accepted width and height in pixels.
-    public var maxPixels: (width: Int, height: Int)?
-    /// Largest accepted file, in bytes.
-    public var maxBytes: Int?
-    /// Accepted file format.
-    public var format: String
-
-    /// Limits as (width, height) pixel pairs, a byte cap and a file format name.
-    public init(minPixels: (Int, Int)? = nil, maxPixels: (Int, Int)? = nil, maxBytes: Int? = nil, format: String = "jpeg") {
-        self.minPixels = minPixels.map { (width: $0.0, height: $0.1) }
-        self.maxPixels = maxPixels.map { (width: $0.0, height: $0.1) }
-        self.maxBytes = maxBytes
-        self.format = format
-    }
-    public static func == (a: DigitalLimits, b: DigitalLimits) -> Bool {
-        a.minPixels?.width == b.minPixels?.width && a.minPixels?.height == b.minPixels?.height
-            && a.maxPixels?.width == b.maxPixels?.width && a.maxPixels?.height == b.maxPixels?.height
-            && a.maxBytes == b.maxBytes && a.format == b.format
-    }
-    enum CodingKeys: String, CodingKey { case minWidth, minHeight, maxWidth, maxHeight, maxBytes, format }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encodeIfPresent(minPixels?.width, forKey: .minWidth)
-        try c.encodeIfPresent(minPixels?.height, forKey: .minHeight)
-        try c.encodeIfPresent(maxPixels?.width, forKey: .maxWidth)
-        try c.encodeIfPresent(maxPixels?.height, forKey: .maxHeight)
-        try c.encodeIfPresent(maxBytes, forKey: .maxBytes)
-        try c.encode(format, forKey: .format)
-    }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        if let w = try c.decodeIfPresent(Int.self, forKey: .minWidth), let h = try c.decodeIfPresent(Int.self, forKey: .minHeight) { minPixels = (w, h) }
-        if let w = try c.decodeIfPresent(Int.self, forKey: .maxWidth), let h = try c.decodeIfPresent(Int.self, forKey: .maxHeight) { maxPixels = (w, h) }
-        maxBytes = try c.decodeIfPresent(Int.self, forKey: .maxBytes)
-        format = try c.decode(String.self, forKey: .format)
-    }
-}
-
 /// One ID document's photo rules, as data. Lengths are millimetres; the eye line is measured up from the bottom
 /// edge; head height is chin to crown.
 public struct DocumentPreset: Sendable, Equatable, Codable {
@@ -86,7 +44,11 @@ public struct DocumentPreset: Sendable, Equatable, Codable {
     public var eyeMinMM: Double?
     /// Eye-line band's upper end above the bottom edge, millimetres.
     public var eyeMaxMM: Double?
-    /// Whether the crown is the top of the hair (true) or the top of the head ignoring hair (ICAO's "crown").
+    /// Band for the gap between the crown and the top edge, where the rule has one (millimetres).
+    public var topMarginMinMM: Double?
+    /// Upper end of the crown-to-top-edge band, millimetres.
+    public var topMarginMaxMM: Double?
+    /// Whether the crown is the top of the hair (true) or the top of the head ignoring hair (the skull's top).
     public var crownIncludesHair: Bool
     /// Allowed background colours; the first is the default.
     public var backgrounds: [DocumentColor]
@@ -94,23 +56,29 @@ public struct DocumentPreset: Sendable, Equatable, Codable {
     public var digital: DigitalLimits?
     /// The authority forbids altered photos: the real background is kept and the photo only cropped.
     public var requiresUnalteredBackground: Bool
-    /// Where the rules come from.
+    /// The page the values were checked against (a URL), or, when no official page could be consulted, a sentence
+    /// saying so and naming the pages that were.
     public var source: String
+    /// Whether print size, head band and background were checked against an official government page (`source`).
+    /// Values the official page does not state are named in the preset's comment.
+    public var verified: Bool
 
     /// A preset; `pixelWidth` / `pixelHeight` default to the printed size at `dpi`.
     public init(id: String, name: String, country: String, widthMM: Double, heightMM: Double, dpi: Int = 300,
                 pixelWidth: Int? = nil, pixelHeight: Int? = nil, headMM: (Double, Double), eyeMM: (Double, Double)? = nil,
-                crownIncludesHair: Bool, backgrounds: [DocumentColor], digital: DigitalLimits? = nil,
-                requiresUnalteredBackground: Bool = false, source: String) {
+                topMarginMM: (Double, Double)? = nil, crownIncludesHair: Bool, backgrounds: [DocumentColor],
+                digital: DigitalLimits? = nil, requiresUnalteredBackground: Bool = false, source: String, verified: Bool) {
         self.id = id; self.name = name; self.country = country
         self.widthMM = widthMM; self.heightMM = heightMM; self.dpi = dpi
         self.pixelWidth = pixelWidth ?? Int((widthMM / 25.4 * Double(dpi)).rounded())
         self.pixelHeight = pixelHeight ?? Int((heightMM / 25.4 * Double(dpi)).rounded())
         self.headMinMM = headMM.0; self.headMaxMM = headMM.1
         self.eyeMinMM = eyeMM?.0; self.eyeMaxMM = eyeMM?.1
+        self.topMarginMinMM = topMarginMM?.0; self.topMarginMaxMM = topMarginMM?.1
         self.crownIncludesHair = crownIncludesHair
         self.backgrounds = backgrounds; self.digital = digital
-        self.requiresUnalteredBackground = requiresUnalteredBackground; self.source = source
+        self.requiresUnalteredBackground = requiresUnalteredBackground
+        self.source = source; self.verified = verified
     }
 
     /// Pixels per millimetre at the output's size (horizontal; presets are square-pixelled).
@@ -119,70 +87,95 @@ public struct DocumentPreset: Sendable, Equatable, Codable {
     static let white = DocumentColor("white", "#FFFFFF"), offWhite = DocumentColor("off-white", "#FAF9F6")
     static let lightGrey = DocumentColor("light-grey", "#D3D3D3"), cream = DocumentColor("cream", "#F3EEDC")
 
-    /// The built-in documents. Each rule's source is in the comment above it and in `source`.
-    /// (Sources as published by each authority; re-check them before relying on a preset — rules change.)
+    /// Byte caps: an authority's "kB" may mean 1000 or 1024 bytes, so a cap uses 1000 (the smaller) and a floor
+    /// uses 1024 (the larger): a file inside both readings.
+    static let kB = 1000, kiB = 1024
+
+    /// The built-in documents. Each preset's comment says which official page its values were checked against
+    /// (the exact URL, also in `source`) and which values that page does not state; where no official page could be
+    /// consulted, the comment and `source` say so. Rules change: check the authority's page before relying on one.
     public static let all: [DocumentPreset] = [
-        // U.S. Department of State, "Photo Requirements" (travel.state.gov/content/travel/en/passports/how-apply/photos.html):
-        // 2 × 2 in; head 1–1⅜ in (25–35 mm) from the bottom of the chin to the top of the head, hair included;
-        // eyes 1⅛–1⅜ in (28–35 mm) above the bottom; plain white or off-white background; digital 600×600 to
-        // 1200×1200 px, JPEG, at most 240 kB (the digital image requirements of the same site).
+        // https://bg.usembassy.gov/visas/nonimmigrant-visas/photo-requirements/ (U.S. Embassy in Bulgaria, the State
+        // Department's text): 2 × 2 in (51 × 51 mm); head 1–1⅜ in (25–35 mm) "from the bottom of the chin to the top
+        // of the head"; plain white or off-white background. Not on that page, kept from the State Department's
+        // published template as quoted by third parties (not verified against the official page): eyes 1⅛–1⅜ in
+        // (28–35 mm) above the bottom; hair counted in the head height; digital 600×600 to 1200×1200 px, JPEG,
+        // at most 240 kB.
         DocumentPreset(id: "us-passport", name: "U.S. passport", country: "US", widthMM: 50.8, heightMM: 50.8,
                        pixelWidth: 600, pixelHeight: 600, headMM: (25, 35), eyeMM: (28, 35), crownIncludesHair: true,
                        backgrounds: [white, offWhite],
-                       digital: DigitalLimits(minPixels: (600, 600), maxPixels: (1200, 1200), maxBytes: 240 * 1024),
-                       source: "travel.state.gov — U.S. passport photo requirements; digital image requirements"),
-        // U.S. Department of State, "Photo Requirements" for visas (travel.state.gov/content/travel/en/us-visas/
-        // visa-information-resources/photos.html): the same 2 × 2 in composition; DS-160 upload 600×600 to
-        // 1200×1200 px, JPEG, at most 240 kB.
+                       digital: DigitalLimits(minPixels: (600, 600), maxPixels: (1200, 1200), maxBytes: 240 * kB),
+                       source: "https://bg.usembassy.gov/visas/nonimmigrant-visas/photo-requirements/", verified: true),
+        // The same page and rules: it is the visa photo page, and it states the passport photo rules above.
         DocumentPreset(id: "us-visa", name: "U.S. visa", country: "US", widthMM: 50.8, heightMM: 50.8,
                        pixelWidth: 600, pixelHeight: 600, headMM: (25, 35), eyeMM: (28, 35), crownIncludesHair: true,
                        backgrounds: [white, offWhite],
-                       digital: DigitalLimits(minPixels: (600, 600), maxPixels: (1200, 1200), maxBytes: 240 * 1024),
-                       source: "travel.state.gov — U.S. visa photo requirements"),
-        // GOV.UK, "Photos for passports" (www.gov.uk/photos-for-passports): 45 mm high × 35 mm wide; head 29–34 mm
-        // from the bottom of the chin to the top of the head; plain cream or light grey background; the photo must
-        // not be altered by software; digital at least 600 px wide and 750 px tall, JPEG, 50 KB–10 MB.
+                       digital: DigitalLimits(minPixels: (600, 600), maxPixels: (1200, 1200), maxBytes: 240 * kB),
+                       source: "https://bg.usembassy.gov/visas/nonimmigrant-visas/photo-requirements/", verified: true),
+        // Not verified against gov.uk (its page is not in the reference corpus). https://gov.tc/passports/photos
+        // (Turks and Caicos Islands Government, British passports) gives the same printed rules: 45 mm high × 35 mm
+        // wide; "from the crown of your head to your chin" 29–34 mm; plain cream or light grey background; photos
+        // "unaltered by computer software". Digital (at least 600 px wide and 750 px tall, 50 KB–10 MB) only from
+        // copies of the gov.uk text. "Crown" is not defined there; the top of the head ignoring hair is assumed.
         DocumentPreset(id: "uk-passport", name: "UK passport", country: "GB", widthMM: 35, heightMM: 45,
                        headMM: (29, 34), crownIncludesHair: false, backgrounds: [lightGrey, cream],
-                       digital: DigitalLimits(minPixels: (600, 750), maxBytes: 10 * 1024 * 1024),
-                       requiresUnalteredBackground: true, source: "gov.uk/photos-for-passports"),
-        // ICAO Doc 9303 (Machine Readable Travel Documents), Part 3, portrait guidance as used for Schengen visas
-        // (EU Visa Code, Regulation (EC) No 810/2009, art. 13, and the Schengen members' photo guidelines):
-        // 35 × 45 mm (413 × 531 px at 300 dpi); head 32–36 mm chin to crown — ICAO's crown is the top of the head
-        // ignoring hair; plain light background.
+                       digital: DigitalLimits(minPixels: (600, 750), minBytes: 50 * kiB, maxBytes: 10 * 1000 * kB),
+                       requiresUnalteredBackground: true,
+                       source: "not verified against the official page (gov.uk); consulted https://gov.tc/passports/photos",
+                       verified: false),
+        // Not verified against the official page: ICAO Doc 9303 Part 3 and the EU Visa Code (Regulation (EC) No
+        // 810/2009) are not in the reference corpus. Third-party pages agree on 35 × 45 mm, chin to crown 32–36 mm
+        // (70–80% of the height), plain light background; ICAO's crown is taken as the top of the head without hair.
         DocumentPreset(id: "schengen", name: "Schengen visa (ICAO 9303)", country: "EU", widthMM: 35, heightMM: 45,
                        pixelWidth: 413, pixelHeight: 531, headMM: (32, 36), crownIncludesHair: false,
-                       backgrounds: [white, lightGrey], source: "ICAO Doc 9303 Part 3; EU Visa Code art. 13"),
-        // Government of Canada, "Passport photos" (canada.ca/en/immigration-refugees-citizenship/services/
-        // canadian-passports/photos.html): 50 mm wide × 70 mm high; face 31–36 mm from chin to crown (natural top
-        // of head); plain white or light-coloured background; photos must not be altered.
+                       backgrounds: [white, lightGrey],
+                       source: "not verified against the official page (ICAO Doc 9303 Part 3; EU Visa Code art. 13)",
+                       verified: false),
+        // Not verified against canada.ca (not in the reference corpus). Copies of Passport Canada's text (e.g.
+        // https://123passportphoto.com/?country=CA&type=Passport+%28By+photographer+or+studio%29) agree: 50 mm wide ×
+        // 70 mm high; face 31–36 mm "from chin to crown of head (natural top of head)"; plain white or
+        // light-coloured background; "original photos that are not altered in any way".
         DocumentPreset(id: "canada-passport", name: "Canadian passport", country: "CA", widthMM: 50, heightMM: 70,
                        headMM: (31, 36), crownIncludesHair: false, backgrounds: [white, offWhite],
-                       requiresUnalteredBackground: true, source: "canada.ca — Canadian passport photos"),
-        // China Online Visa Application, photo requirements (bio.visaforchina.cn / the Chinese Visa Application
-        // Service Centres): 33 mm wide × 48 mm high; head height 28–33 mm, head width 15–22 mm; white or near-white
-        // background; digital 354–420 px wide × 472–560 px high, JPEG, 40–120 KB.
+                       requiresUnalteredBackground: true,
+                       source: "not verified against the official page (canada.ca); consulted copies of its text",
+                       verified: false),
+        // http://www.fmcoprc.gov.hk/eng/fwxx/wgrqz/t1418248.htm (Office of the Commissioner of China's Ministry of
+        // Foreign Affairs in Hong Kong, visa photos from 15 Dec 2016): 48 × 33 mm; head width 15–22 mm; head height
+        // up to 33 mm (the page's lower bound reads "20mm", a misprint beside the 28 mm of
+        // http://english.nanjing.gov.cn/crj/zpbz/, which gives head length 28–33 mm); white or close to white
+        // background; tilt ≤ 20° left/right. Not on these pages (copies of the online-application rules only, not
+        // verified): digital 354×472 to 420×560 px, JPEG, 40–120 KB; crown 3–5 mm below the top edge.
         DocumentPreset(id: "china-visa", name: "Chinese visa", country: "CN", widthMM: 33, heightMM: 48,
-                       headMM: (28, 33), crownIncludesHair: true, backgrounds: [white],
-                       digital: DigitalLimits(minPixels: (354, 472), maxPixels: (420, 560), maxBytes: 120 * 1024),
-                       source: "visaforchina.cn — Chinese visa photo requirements"),
-        // Passport Seva / Ministry of External Affairs, India, photo specifications for passport applications
-        // (passportindia.gov.in; Indian missions' "photo specifications"): 2 × 2 in (51 × 51 mm); head 25–35 mm from
-        // the bottom of the chin to the top of the hair; eyes 28–35 mm above the bottom; plain white background.
+                       headMM: (28, 33), topMarginMM: (3, 5), crownIncludesHair: true, backgrounds: [white],
+                       digital: DigitalLimits(minPixels: (354, 472), maxPixels: (420, 560), minBytes: 40 * kiB,
+                                              maxBytes: 120 * kB),
+                       source: "http://www.fmcoprc.gov.hk/eng/fwxx/wgrqz/t1418248.htm", verified: true),
+        // https://indianembassyrabat.gov.in/pages?id=vbmOe&subid=7ax9b&nextid=vbmOe (Embassy of India, Rabat):
+        // 2 × 2 in (51 × 51 mm); "the entire head, from top of the hair to bottom of the chin"; plain white or
+        // off-white background; eyes level, face centred. The head-height and eye-line numbers are in the spec sheet
+        // it refers to (passport.gov.in Photo-Spec-FINAL.pdf, not in the reference corpus): 25–35 mm and 28–35 mm
+        // are kept from the U.S.-style 2 × 2 in template and are not verified.
         DocumentPreset(id: "india-passport", name: "Indian passport", country: "IN", widthMM: 50.8, heightMM: 50.8,
                        pixelWidth: 600, pixelHeight: 600, headMM: (25, 35), eyeMM: (28, 35), crownIncludesHair: true,
-                       backgrounds: [white], source: "passportindia.gov.in — photo specifications"),
-        // Ministry of Foreign Affairs of Japan, passport photo standard (www.mofa.go.jp/mofaj/toko/passport/
-        // pass_4.html): 35 × 45 mm; face from chin to the top of the head 34 mm ± 2 mm (32–36 mm); plain background
-        // without pattern (light colours).
+                       backgrounds: [white, offWhite],
+                       source: "https://indianembassyrabat.gov.in/pages?id=vbmOe&subid=7ax9b&nextid=vbmOe", verified: true),
+        // https://cms.city.noboribetsu.lg.jp/docs/2017091400051 (a Japanese passport counter; the same rules at
+        // https://www.pref.gifu.lg.jp/page/13379.html): 45 × 35 mm; face 32–36 mm from the top of the head to the
+        // chin; 2–6 mm above the head; face centre 15–19 mm from the sides; no background (plain, no pattern or
+        // shadow). MOFA's own page is not in the reference corpus.
         DocumentPreset(id: "japan-passport", name: "Japanese passport", country: "JP", widthMM: 35, heightMM: 45,
-                       headMM: (32, 36), crownIncludesHair: true, backgrounds: [white, lightGrey],
-                       source: "mofa.go.jp — passport photo standard"),
-        // Australian Passport Office, "Photo guidelines" (www.passports.gov.au): 35–40 mm wide × 45–50 mm high;
-        // face 32–36 mm from chin to crown; plain white or light grey background.
+                       headMM: (32, 36), topMarginMM: (2, 6), crownIncludesHair: true, backgrounds: [white, lightGrey],
+                       source: "https://cms.city.noboribetsu.lg.jp/docs/2017091400051", verified: true),
+        // Not verified against passports.gov.au (not in the reference corpus). A copy of the Australian Passport
+        // Office's photographers' guidelines (https://docslib.org/doc/7328328/guidelines-for-the-photographic-industry-
+        // and-camera-operators, from passports.gov.au, 2010) gives 45–50 mm high × 35–40 mm wide and chin to crown
+        // 32–36 mm; copies of the office's applicant text give a plain white or light grey background and define the
+        // crown as the top of the head without hair.
         DocumentPreset(id: "australia-passport", name: "Australian passport", country: "AU", widthMM: 35, heightMM: 45,
                        headMM: (32, 36), crownIncludesHair: false, backgrounds: [white, lightGrey],
-                       source: "passports.gov.au — photo guidelines"),
+                       source: "not verified against the official page (passports.gov.au); consulted https://docslib.org/doc/7328328/guidelines-for-the-photographic-industry-and-camera-operators",
+                       verified: false),
     ]
 
     /// A built-in preset by id.
@@ -192,6 +185,6 @@ public struct DocumentPreset: Sendable, Equatable, Codable {
     public static func custom(widthMM: Double, heightMM: Double, headMinMM: Double, headMaxMM: Double, dpi: Int = 300) -> DocumentPreset {
         DocumentPreset(id: "custom", name: "Custom \(widthMM)×\(heightMM) mm", country: "", widthMM: widthMM, heightMM: heightMM,
                        dpi: dpi, headMM: (headMinMM, headMaxMM), crownIncludesHair: true, backgrounds: [white, lightGrey],
-                       source: "given on the command line")
+                       source: "given on the command line", verified: false)
     }
 }

@@ -17,7 +17,7 @@ public struct IDPhotoCheck: Sendable, Equatable, Codable {
 public struct Crown: Sendable, Equatable {
     /// The top of the hair (the matte's top above the eyes), photo pixels.
     public var hair: PixelPoint
-    /// The top of the head ignoring hair, estimated: as far above the eyes as the chin is below them.
+    /// The top of the head ignoring hair (the skull's top), estimated — see ``skullReach(eyeToChin:eyeToForehead:hairReach:)``.
     public var skull: PixelPoint
     /// The matte reaches the photo's top edge above the face: the head may be cut off.
     public var touchesTop: Bool
@@ -52,9 +52,28 @@ public struct Crown: Sendable, Equatable {
             }
             best = max(best, last)
         }
+        let forehead = landmarks.points[FaceLandmarks.foreheadIndex] - mid
+        let eyeToForehead = forehead.x * up.x + forehead.y * up.y
         let hair = mid + up * best
-        let skull = mid + up * min(best, eyeToChin)
+        let skull = mid + up * skullReach(eyeToChin: eyeToChin, eyeToForehead: eyeToForehead, hairReach: best)
         return Crown(hair: hair, skull: skull, touchesTop: touches)
+    }
+
+    /// How far above the eye line the top of the skull is, in photo pixels along the face's upward axis.
+    ///
+    /// A photo shows hair, not the skull, so the skull's top is estimated from the face mesh:
+    /// - the classical head proportion puts the eyes halfway between the top of the skull and the bottom of the
+    ///   chin (the canon used in portrait drawing; an average, not verified here against an anthropometric survey),
+    ///   so the first estimate is the eye-to-chin distance above the eyes;
+    /// - the mesh's landmark 10 is the top of its forehead, at or just below the hairline; the skull's top lies
+    ///   above the forehead, so the estimate is never lower than landmark 10;
+    /// - the skull lies under the hair, so the estimate is never above the subject's matte (`hairReach`).
+    ///
+    /// skull = min(hairReach, max(eyeToChin, eyeToForehead)).
+    /// On the hand-labelled test portraits (short hair and a cap) the estimate lies between landmark 10 and the
+    /// labelled top of the hair; `Tests/EndToEndTests/IDPhotoTests.swift` measures it.
+    public static func skullReach(eyeToChin: Double, eyeToForehead: Double, hairReach: Double) -> Double {
+        min(hairReach, max(eyeToChin, eyeToForehead))
     }
 }
 
@@ -83,8 +102,8 @@ public struct IDPhotoFrame: Sendable {
     public static let rollTolerance = 2.0
 
     /// Fits the document's frame: scale so the head height is the middle of its band, rotate a rolled head level,
-    /// centre the face, put the eye line in the middle of its band (or, without one, the crown 40% of the spare
-    /// height below the top).
+    /// centre the face, put the eye line in the middle of its band (or, without one, the crown in the middle of the
+    /// document's top-margin band, or, without either, 40% of the spare height below the top).
     public static func fit(landmarks: FaceLandmarks, crown: Crown, document: DocumentPreset, straighten: Bool = true) -> IDPhotoFrame {
         let re = landmarks.rightEye, le = landmarks.leftEye
         let roll = atan2(le.y - re.y, le.x - re.x)
@@ -106,6 +125,8 @@ public struct IDPhotoFrame: Sendable {
             let lowest = H - emin * ppm - s * eyeR.y
             let topRoom = 0.05 * H
             if s * crownR.y + ty < topRoom { ty = min(lowest, topRoom - s * crownR.y) }
+        } else if let tmin = document.topMarginMinMM, let tmax = document.topMarginMaxMM {
+            ty = (tmin + tmax) / 2 * ppm - s * crownR.y
         } else {
             ty = (H - targetHead) * 0.4 - s * crownR.y
         }
@@ -130,6 +151,11 @@ public struct IDPhotoFrame: Sendable {
         if let emin = document.eyeMinMM, let emax = document.eyeMaxMM {
             out.append(IDPhotoCheck("eye line", eyeLineMM >= emin - 0.05 && eyeLineMM <= emax + 0.05,
                                     "\(f1(eyeLineMM)) mm above the bottom (allowed \(f1(emin))–\(f1(emax)) mm)"))
+        }
+        if let tmin = document.topMarginMinMM, let tmax = document.topMarginMaxMM {
+            let marginMM = transform.apply(self.crown).y / document.pixelsPerMM
+            out.append(IDPhotoCheck("top margin", marginMM >= tmin - 0.05 && marginMM <= tmax + 0.05,
+                                    "crown \(f1(marginMM)) mm below the top edge (allowed \(f1(tmin))–\(f1(tmax)) mm)"))
         }
         let crownO = transform.apply(crown.hair), chinO = transform.apply(landmarks.chin)
         let H = Double(document.pixelHeight)

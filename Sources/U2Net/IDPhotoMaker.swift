@@ -29,9 +29,10 @@ public enum IDPhotoError: Error, CustomStringConvertible, Equatable {
 
 /// An ID photo and its compliance report.
 public struct IDPhotoResult: Sendable {
-    /// The photo at the document's exact pixel size.
+    /// The photo at the document's exact pixel size (after fitting to its digital pixel range, see `document`).
     public var image: Image
-    /// The document's rules used.
+    /// The document's rules used, with `pixelWidth`, `pixelHeight` and `dpi` as written (fitted to the digital
+    /// pixel range unless that was turned off).
     public var document: DocumentPreset
     /// Photo pixels (upright, EXIF applied) → output pixels.
     public var transform: Affine2D
@@ -45,22 +46,58 @@ public struct IDPhotoResult: Sendable {
     public var compliant: Bool { checks.allSatisfy(\.ok) }
     /// Per-stage milliseconds.
     public var milliseconds: [String: Double]
+    /// The JPEG quality (1–100) the last `encode` used; nil before encoding or for PNG.
+    public var jpegQuality: Int?
 
-    /// Encodes as JPEG or PNG with the document's DPI recorded; a JPEG's quality steps down from `quality` until the
-    /// document's file-size cap is met. Appends the "file size" check.
+    /// The lowest JPEG quality `encode` steps down to for a file-size cap.
+    public static let minimumJPEGQuality = 10
+
+    /// Encodes as JPEG or PNG with the document's DPI recorded, and appends the "file size" check when the document
+    /// limits the file's bytes.
+    ///
+    /// A JPEG larger than the cap is re-encoded at the highest quality in `minimumJPEGQuality..<quality` whose file
+    /// fits, found by binary search over the quality (file size grows with quality; every accepted file is measured,
+    /// so the result is within the cap whenever any quality in the range is). A JPEG smaller than the document's
+    /// floor is re-encoded at the lowest quality above `quality` that reaches it.
     public mutating func encode(as format: ImageFormat, quality: Int = 92) throws -> Data {
-        var q = quality
-        var data: Data
-        let cap = document.digital?.maxBytes
-        repeat {
-            data = format == .jpeg ? try JPEGCodec.encode(image, quality: q) : try PNGCodec.encode(image)
-            data = PixelDensity.setting(data, dpi: document.dpi)
-            if let cap, data.count > cap, format == .jpeg, q > 40 { q -= 6 } else { break }
-        } while true
-        checks.removeAll { $0.name == "file size" }
-        if let cap {
-            checks.append(IDPhotoCheck("file size", data.count <= cap,
-                                       "\(data.count / 1024) KB (limit \(cap / 1024) KB)" + (format == .jpeg ? ", JPEG quality \(q)" : "")))
+        let limits = document.digital
+        let image = self.image, dpi = document.dpi
+        func encoded(_ q: Int) throws -> Data {
+            let raw = format == .jpeg ? try JPEGCodec.encode(image, quality: q) : try PNGCodec.encode(image)
+            return PixelDensity.setting(raw, dpi: dpi)
+        }
+        var q = max(1, min(100, quality))
+        var data = try encoded(q)
+        if format == .jpeg, let cap = limits?.maxBytes, data.count > cap {
+            var lo = Self.minimumJPEGQuality, hi = q - 1
+            var best: (q: Int, data: Data)?
+            while lo <= hi {
+                let mid = (lo + hi) / 2
+                let d = try encoded(mid)
+                if d.count <= cap { best = (mid, d); lo = mid + 1 } else { hi = mid - 1 }
+            }
+            if let best { q = best.q; data = best.data } else if q > Self.minimumJPEGQuality { q = Self.minimumJPEGQuality; data = try encoded(q) }
+        } else if format == .jpeg, let floor = limits?.minBytes, data.count < floor, q < 100 {
+            var lo = q + 1, hi = 100
+            var best: (q: Int, data: Data)?
+            while lo <= hi {
+                let mid = (lo + hi) / 2
+                let d = try encoded(mid)
+                if d.count >= floor { best = (mid, d); hi = mid - 1 } else { lo = mid + 1 }
+            }
+            if let best, best.data.count <= (limits?.maxBytes ?? .max) { q = best.q; data = best.data }
+        }
+        jpegQuality = format == .jpeg ? q : nil
+        checks.removeAll { $0.name == "file size" || $0.name == "file format" }
+        if let limits, limits.minBytes != nil || limits.maxBytes != nil {
+            let ok = data.count <= (limits.maxBytes ?? .max) && data.count >= (limits.minBytes ?? 0)
+            let range = [limits.minBytes.map { "at least \($0) bytes" }, limits.maxBytes.map { "at most \($0) bytes" }]
+                .compactMap { $0 }.joined(separator: ", ")
+            checks.append(IDPhotoCheck("file size", ok, "\(data.count) bytes (\(range))"
+                                       + (format == .jpeg ? ", JPEG quality \(q)" + (q < quality ? " (stepped down from \(quality))" : q > quality ? " (raised from \(quality))" : "") : "")))
+        }
+        if let limits, let wanted = ImageFormat(fileExtension: limits.format), wanted != format {
+            checks.append(IDPhotoCheck("file format", false, "written as \(format.fileExtension); \(document.name) takes \(limits.format)"))
         }
         return data
     }
@@ -74,7 +111,7 @@ public struct IDPhotoResult: Sendable {
 /// let maker = try IDPhotoMaker()
 /// let photo = try ImageFile.load(path: "portrait.jpg")
 /// var result = try maker.make(photo, document: DocumentPreset.named("us-passport")!)
-/// let jpeg = try result.encode(as: .jpeg)          // 600×600, 300 dpi, ≤ 240 kB
+/// let jpeg = try result.encode(as: .jpeg)          // 600×600, 300 dpi, ≤ 240 000 bytes
 /// print(result.compliant, result.checks.map(\.name))
 /// ```
 public final class IDPhotoMaker: @unchecked Sendable {
@@ -112,9 +149,24 @@ public final class IDPhotoMaker: @unchecked Sendable {
     ///   - background: the background colour; nil takes the document's first allowed colour. Ignored when the
     ///     document requires an unaltered photo (the real background is kept, the photo only cropped).
     ///   - straighten: level a head rolled more than 2°.
+    ///   - fitDigitalLimits: when the print size at the document's DPI lies outside its digital pixel range, scale
+    ///     the frame uniformly into the range (the print size stays; the recorded DPI changes) and report it in the
+    ///     "pixel size" check. Off, the print size at the preset's DPI is kept (for printing) and the check says
+    ///     whether it would be accepted online.
     /// - Throws: ``IDPhotoError/noFace`` or ``IDPhotoError/severalFaces(_:)``; model errors.
-    public func make(_ image: Image, document: DocumentPreset, background: (UInt8, UInt8, UInt8)? = nil,
-                     straighten: Bool = true) throws -> IDPhotoResult {
+    public func make(_ image: Image, document requested: DocumentPreset, background: (UInt8, UInt8, UInt8)? = nil,
+                     straighten: Bool = true, fitDigitalLimits: Bool = true) throws -> IDPhotoResult {
+        let fit = DigitalFit(requested)
+        let document = fitDigitalLimits ? fit.document : requested
+        let sizeCheck: IDPhotoCheck
+        if fitDigitalLimits || requested.digital == nil {
+            sizeCheck = IDPhotoCheck("pixel size", document.digital?.accepts(width: document.pixelWidth, height: document.pixelHeight) ?? true,
+                                     fit.detail)
+        } else {
+            let ok = requested.digital!.accepts(width: requested.pixelWidth, height: requested.pixelHeight)
+            sizeCheck = IDPhotoCheck("pixel size", ok, "\(requested.pixelWidth)×\(requested.pixelHeight) px at \(requested.dpi) dpi kept for print"
+                                     + (ok ? ", inside the digital range" : "; outside the digital range" + DigitalFit.range(requested.digital!)))
+        }
         var ms: [String: Double] = [:]
         func timed<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
             let start = DispatchTime.now().uptimeNanoseconds
@@ -143,6 +195,7 @@ public final class IDPhotoMaker: @unchecked Sendable {
         let framedMatte = timed("warp") { Warp.gray(matte, toSource: toMatte, width: W, height: H, samples: max(1, samples / 2)) }
         let coverage = inside.reduce(0, +) / Float(inside.count)
         var checks = [IDPhotoCheck("one face", true, String(format: "one face (confidence %.2f)", detection.score))]
+        checks.append(sizeCheck)
         checks += frame.checks(document: document, landmarks: landmarks, crown: crown)
         var final: Image
         if document.requiresUnalteredBackground {
@@ -167,7 +220,7 @@ public final class IDPhotoMaker: @unchecked Sendable {
                                    : String(format: "the photo is too tight: %.1f%% of the frame was filled with the background", 100 * (1 - Double(coverage)))))
         let re = landmarks.rightEye, le = landmarks.leftEye
         return IDPhotoResult(image: final, document: document, transform: frame.transform, frame: frame, crown: frame.crown,
-                             chin: landmarks.chin, leftEye: le, rightEye: re, checks: checks, milliseconds: ms)
+                             chin: landmarks.chin, leftEye: le, rightEye: re, checks: checks, milliseconds: ms, jpegQuality: nil)
     }
 
     /// The background's uniformity where the matte says background (and, after replacement, its colour).

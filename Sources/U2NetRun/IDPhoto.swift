@@ -9,8 +9,13 @@ struct IDPhoto: ParsableCommand {
         discussion: """
             Finds the one face (MediaPipe's face detector and face mesh, run by this engine), the crown from the \
             subject's matte, straightens a rolled head, scales the head to the middle of the document's band, and \
-            replaces the background (kept as it is for documents that forbid altered photos). Exit status: 0 every \
-            check passed, 1 the photo was written but a check failed, 2 an error (no face, several faces, …).
+            replaces the background (kept as it is for documents that forbid altered photos). The output is fitted \
+            to the document's digital pixel range (unless --print) and a JPEG's quality is stepped down until the \
+            file fits the document's size cap.
+
+            Exit status: 0 the photo was written (the report says which checks failed, if any); 1 with --strict, \
+            the photo was written but a check failed; 2 an error and nothing written (no face, several faces, an \
+            unreadable photo, bad arguments).
             """)
 
     @Argument(help: "The portrait (PNG, JPEG, WebP, HEIC, AVIF or TIFF).") var image: String?
@@ -24,6 +29,9 @@ struct IDPhoto: ParsableCommand {
     @Option(name: .long, help: "Also write a print sheet: 4x6in, 10x15cm or a4 (to <output stem>.sheet.<ext>).")
     var sheet: String?
     @Flag(name: .long, help: "Do not straighten a rolled head.") var noStraighten = false
+    @Flag(name: .long, help: "Exit 1 when a check fails (the photo is still written).") var strict = false
+    @Flag(name: .long, help: "Keep the print size at the document's DPI instead of fitting its digital pixel range.")
+    var print = false
     @Option(name: .long, help: "JPEG quality to start from (stepped down for a file-size cap).") var quality: Int = 92
     @Option(name: .long, help: "Worker threads (default: every core).") var threads: Int?
     @Flag(name: .long, help: "List the documents and exit.") var listDocuments = false
@@ -36,7 +44,7 @@ struct IDPhoto: ParsableCommand {
             return
         }
         let compliant = reportingErrors { try process() }
-        if !compliant { Foundation.exit(ExitStatus.difference) }
+        if strict && !compliant { Foundation.exit(ExitStatus.difference) }
     }
 
     func listing() {
@@ -47,22 +55,28 @@ struct IDPhoto: ParsableCommand {
                                         "dpi": d.dpi, "head_mm": [d.headMinMM, d.headMaxMM],
                                         "crown_includes_hair": d.crownIncludesHair,
                                         "backgrounds": d.backgrounds.map { [$0.name, $0.hex] },
-                                        "unaltered": d.requiresUnalteredBackground, "source": d.source]
+                                        "unaltered": d.requiresUnalteredBackground, "source": d.source,
+                                        "verified": d.verified]
                 if let a = d.eyeMinMM, let b = d.eyeMaxMM { o["eye_line_mm"] = [a, b] }
+                if let a = d.topMarginMinMM, let b = d.topMarginMaxMM { o["top_margin_mm"] = [a, b] }
                 if let cap = d.digital?.maxBytes { o["max_bytes"] = cap }
+                if let floor = d.digital?.minBytes { o["min_bytes"] = floor }
+                if let m = d.digital?.minPixels { o["min_pixels"] = [m.width, m.height] }
+                if let m = d.digital?.maxPixels { o["max_pixels"] = [m.width, m.height] }
                 return o
             }
             let data = try! JSONSerialization.data(withJSONObject: list, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            Swift.print(String(decoding: data, as: UTF8.self))
             return
         }
         for d in DocumentPreset.all {
             let eyes = d.eyeMinMM.map { String(format: ", eyes %g–%g mm up", $0, d.eyeMaxMM!) } ?? ""
             let bgs = d.backgrounds.map(\.name).joined(separator: "/")
-            print(String(format: "%-19@ %@: %g×%g mm = %d×%d px at %d dpi, head %g–%g mm%@, %@%@", d.id as NSString,
-                         d.name as NSString, d.widthMM, d.heightMM, d.pixelWidth, d.pixelHeight, d.dpi, d.headMinMM,
-                         d.headMaxMM, eyes as NSString, bgs as NSString,
-                         (d.requiresUnalteredBackground ? ", unaltered background" : "") as NSString))
+            Swift.print(String(format: "%-19@ %@: %g×%g mm = %d×%d px at %d dpi, head %g–%g mm%@, %@%@%@", d.id as NSString,
+                               d.name as NSString, d.widthMM, d.heightMM, d.pixelWidth, d.pixelHeight, d.dpi, d.headMinMM,
+                               d.headMaxMM, eyes as NSString, bgs as NSString,
+                               (d.requiresUnalteredBackground ? ", unaltered background" : "") as NSString,
+                               (d.verified ? "" : " (not verified against the official page)") as NSString))
         }
     }
 
@@ -101,17 +115,18 @@ struct IDPhoto: ParsableCommand {
         let start = DispatchTime.now().uptimeNanoseconds
         let photo = try ImageFile.load(path: image)
         let maker = try IDPhotoMaker(threads: threads)
-        var result = try maker.make(photo, document: doc, background: colour, straighten: !noStraighten)
+        var result = try maker.make(photo, document: doc, background: colour, straighten: !noStraighten, fitDigitalLimits: !print)
+        let written = result.document
         let out = output ?? (URL(fileURLWithPath: image).deletingPathExtension().path + ".\(doc.id).jpg")
         let format = ImageFormat(path: out) ?? .jpeg
         let data = try result.encode(as: format, quality: quality)
         try OutputFile.write(data, to: out)
         var sheetInfo: [String: Any]?
         if let (w, h) = sheetSize {
-            let (sheetImage, copies) = PrintSheet.tile(result.image, widthMM: w, heightMM: h, dpi: doc.dpi)
+            let (sheetImage, copies) = PrintSheet.tile(result.image, widthMM: w, heightMM: h, dpi: written.dpi)
             let sheetPath = URL(fileURLWithPath: out).deletingPathExtension().path + ".sheet." + format.fileExtension
             var sheetData = format == .jpeg ? try JPEGCodec.encode(sheetImage, quality: 95) : try PNGCodec.encode(sheetImage)
-            sheetData = PixelDensity.setting(sheetData, dpi: doc.dpi)
+            sheetData = PixelDensity.setting(sheetData, dpi: written.dpi)
             try OutputFile.write(sheetData, to: sheetPath)
             sheetInfo = ["path": sheetPath, "width": sheetImage.width, "height": sheetImage.height, "copies": copies]
         }
@@ -120,7 +135,7 @@ struct IDPhoto: ParsableCommand {
             func pt(_ p: PixelPoint) -> [Double] { [(p.x * 100).rounded() / 100, (p.y * 100).rounded() / 100] }
             var line: [String: Any] = [
                 "input": image, "output": out, "document": doc.id, "width": result.image.width, "height": result.image.height,
-                "dpi": doc.dpi, "bytes": data.count,
+                "dpi": written.dpi, "bytes": data.count,
                 "transform": result.transform.coefficients,
                 "landmarks": ["crown": pt(result.crown), "chin": pt(result.chin), "leftEye": pt(result.leftEye), "rightEye": pt(result.rightEye)],
                 "headHeightMM": (result.frame.headHeightMM * 100).rounded() / 100,
@@ -131,12 +146,19 @@ struct IDPhoto: ParsableCommand {
                 "ms": (result.milliseconds.merging(["total": ms]) { a, _ in a }).mapValues { ($0 * 10).rounded() / 10 },
             ]
             if let sheetInfo { line["sheet"] = sheetInfo }
+            var fileSize: [String: Any] = ["bytes": data.count]
+            if let q = result.jpegQuality { fileSize["quality"] = q }
+            if let cap = written.digital?.maxBytes { fileSize["maxBytes"] = cap }
+            if let floor = written.digital?.minBytes { fileSize["minBytes"] = floor }
+            if let check = result.checks.first(where: { $0.name == "file size" }) { fileSize["ok"] = check.ok }
+            line["fileSize"] = fileSize
+            if let q = result.jpegQuality { line["jpegQuality"] = q }
             let d = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
-            print(String(decoding: d, as: UTF8.self))
+            Swift.print(String(decoding: d, as: UTF8.self))
         } else {
-            print("\(out): \(doc.name), \(result.image.width)×\(result.image.height) px at \(doc.dpi) dpi")
-            for c in result.checks { print("  \(c.ok ? "ok  " : "FAIL") \(c.name): \(c.detail)") }
-            if let sheetInfo { print("  sheet \(sheetInfo["path"]!): \(sheetInfo["copies"]!) copies, \(sheetInfo["width"]!)×\(sheetInfo["height"]!) px") }
+            Swift.print("\(out): \(doc.name), \(result.image.width)×\(result.image.height) px at \(written.dpi) dpi")
+            for c in result.checks { Swift.print("  \(c.ok ? "ok  " : "FAIL") \(c.name): \(c.detail)") }
+            if let sheetInfo { Swift.print("  sheet \(sheetInfo["path"]!): \(sheetInfo["copies"]!) copies, \(sheetInfo["width"]!)×\(sheetInfo["height"]!) px") }
         }
         return result.compliant
     }

@@ -107,8 +107,97 @@ final class IDPhotoTests: XCTestCase {
     func testUnalteredDocumentKeepsBackground() throws {
         let maker = try maker()
         let r = try maker.make(try photo("astronaut.png"), document: DocumentPreset.named("uk-passport")!)
-        XCTAssertEqual([r.image.width, r.image.height], [413, 531])
+        // 35 × 45 mm at 300 dpi (413 × 531) is below the UK's digital minimum of 600 × 750: scaled up to fit it.
+        XCTAssertEqual([r.image.width, r.image.height], [600, 771])
+        XCTAssertEqual(r.checks.first { $0.name == "pixel size" }?.ok, true)
         XCTAssertEqual(r.checks.first { $0.name == "background unaltered" }?.ok, true)
+    }
+
+    /// china-visa at 300 dpi (390 × 567) exceeds the online form's 420 × 560 maximum: the output is scaled into the
+    /// range, its recorded DPI keeps the print size, and the report says so. The file lands inside 40–120 KB.
+    func testChinaVisaWithinPixelRange() throws {
+        let maker = try maker()
+        let doc = DocumentPreset.named("china-visa")!
+        var r = try maker.make(try photo("grace_hopper.jpg"), document: doc)
+        let limits = try XCTUnwrap(doc.digital)
+        XCTAssertTrue(limits.accepts(width: r.image.width, height: r.image.height), "\(r.image.width)×\(r.image.height)")
+        XCTAssertEqual([r.image.width, r.image.height], [385, 560])
+        let size = try XCTUnwrap(r.checks.first { $0.name == "pixel size" })
+        XCTAssertTrue(size.ok)
+        XCTAssertTrue(size.detail.contains("scaled to 385×560"), size.detail)
+        XCTAssertTrue((doc.headMinMM...doc.headMaxMM).contains(r.frame.headHeightMM), "head \(r.frame.headHeightMM) mm")
+        XCTAssertEqual(r.checks.first { $0.name == "top margin" }?.ok, true, "\(r.checks)")
+        let jpeg = try r.encode(as: .jpeg)
+        XCTAssertEqual(PixelDensity.read(jpeg), r.document.dpi)
+        XCTAssertEqual(r.document.dpi, 296)   // 385 px over 33 mm
+        XCTAssertLessThanOrEqual(jpeg.count, limits.maxBytes!)
+        XCTAssertGreaterThanOrEqual(jpeg.count, limits.minBytes!)
+        XCTAssertEqual(r.checks.first { $0.name == "file size" }?.ok, true)
+        // Kept at print size on request: the check says it would not be accepted online.
+        let printed = try maker.make(try photo("grace_hopper.jpg"), document: doc, fitDigitalLimits: false)
+        XCTAssertEqual([printed.image.width, printed.image.height], [390, 567])
+        XCTAssertEqual(printed.checks.first { $0.name == "pixel size" }?.ok, false)
+    }
+
+    /// The file-size cap is hit and met: a noisy photo at us-passport's 240 000-byte cap, and a low cap on a
+    /// custom document. The quality steps down below the default, the file fits, and one step higher would not.
+    func testFileSizeCapStepsQualityDown() throws {
+        let maker = try maker()
+        var r = try maker.make(try photo("astronaut.png"), document: DocumentPreset.named("us-passport")!)
+        // Heavy noise (±100 levels from a fixed sequence; ±40 still fitted at quality 92) defeats JPEG's compression.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for i in 0..<r.image.rgb.count {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let n = Int((state >> 33) % 201) - 100
+            r.image.rgb[i] = UInt8(clamping: Int(r.image.rgb[i]) + n)
+        }
+        let unconstrained = try JPEGCodec.encode(r.image, quality: 92)
+        XCTAssertGreaterThan(unconstrained.count, 240_000, "the noisy photo must exceed the cap for this test to mean anything")
+        let jpeg = try r.encode(as: .jpeg)
+        XCTAssertLessThanOrEqual(jpeg.count, 240_000)
+        let q = try XCTUnwrap(r.jpegQuality)
+        XCTAssertLessThan(q, 92)
+        XCTAssertGreaterThan(PixelDensity.setting(try JPEGCodec.encode(r.image, quality: q + 1), dpi: 300).count, 240_000,
+                             "quality \(q + 1) would also have fitted")
+        let check = try XCTUnwrap(r.checks.first { $0.name == "file size" })
+        XCTAssertTrue(check.ok)
+        XCTAssertTrue(check.detail.contains("JPEG quality \(q) (stepped down from 92)"), check.detail)
+
+        var custom = DocumentPreset.custom(widthMM: 35, heightMM: 45, headMinMM: 32, headMaxMM: 36)
+        custom.digital = DigitalLimits(maxBytes: 12_000)
+        var low = try maker.make(try photo("grace_hopper.jpg"), document: custom)
+        let small = try low.encode(as: .jpeg)
+        XCTAssertLessThanOrEqual(small.count, 12_000)
+        XCTAssertLessThan(try XCTUnwrap(low.jpegQuality), 92)
+        XCTAssertEqual(low.checks.first { $0.name == "file size" }?.ok, true)
+        // An impossible cap: the lowest quality is used and the check fails.
+        custom.digital = DigitalLimits(maxBytes: 500)
+        var impossible = try maker.make(try photo("grace_hopper.jpg"), document: custom)
+        _ = try impossible.encode(as: .jpeg)
+        XCTAssertEqual(impossible.jpegQuality, IDPhotoResult.minimumJPEGQuality)
+        XCTAssertEqual(impossible.checks.first { $0.name == "file size" }?.ok, false)
+    }
+
+    /// Documents whose crown ignores hair (schengen): the skull-top estimate lies between the mesh's forehead top
+    /// (landmark 10) and the hand-labelled top of the hair, and the head height uses it.
+    func testSkullTopBetweenForeheadAndHair() throws {
+        let maker = try maker()
+        for (file, label) in try labels() {
+            let image = try photo(file)
+            let hairL = PixelPoint(label["crown"]![0], label["crown"]![1]), chinL = PixelPoint(label["chin"]![0], label["chin"]![1])
+            let head = hairL.distance(to: chinL)
+            let (_, mesh) = try XCTUnwrap(maker.faces(in: image).first)
+            let forehead = mesh.points[FaceLandmarks.foreheadIndex]
+            let doc = DocumentPreset.named("schengen")!
+            let r = try maker.make(image, document: doc)
+            let withHair = try maker.make(image, document: DocumentPreset.named("us-passport")!)
+            print("\(file): hair label y \(hairL.y), skull estimate y \(String(format: "%.1f", r.crown.y)), "
+                  + "forehead (mesh 10) y \(String(format: "%.1f", forehead.y)), chin label y \(chinL.y)")
+            XCTAssertLessThanOrEqual(r.crown.y, forehead.y + 2, file)
+            XCTAssertGreaterThanOrEqual(r.crown.y, hairL.y - 0.05 * head, file)
+            XCTAssertGreaterThanOrEqual(r.crown.y, withHair.crown.y - 0.5, "\(file): the skull is not above the hair")
+            XCTAssertTrue((doc.headMinMM...doc.headMaxMM).contains(r.frame.headHeightMM), "\(file): \(r.frame.headHeightMM) mm")
+        }
     }
 
     /// README: "ID photos" library example.
@@ -120,12 +209,12 @@ final class IDPhotoTests: XCTestCase {
         let maker = try IDPhotoMaker()
         let photo = try ImageFile.load(path: portrait)
         var result = try maker.make(photo, document: DocumentPreset.named("us-passport")!)
-        let jpeg = try result.encode(as: .jpeg)            // 600×600, 300 dpi, ≤ 240 KB
+        let jpeg = try result.encode(as: .jpeg)            // 600×600, 300 dpi, ≤ 240 000 bytes
         for check in result.checks where !check.ok { print("\(check.name): \(check.detail)") }
         // end of example
 
         XCTAssertEqual(PixelDensity.read(jpeg), 300)
-        XCTAssertLessThanOrEqual(jpeg.count, 240 * 1024)
+        XCTAssertLessThanOrEqual(jpeg.count, 240_000)
         XCTAssertEqual(result.checks.last?.name, "file size")
         XCTAssertEqual(result.transform.coefficients.count, 6)
     }
@@ -139,7 +228,7 @@ final class IDPhotoTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: out); try? FileManager.default.removeItem(atPath: sheet) }
         let r = try CLI().run(["idphoto", Self.folder.appendingPathComponent("astronaut.png").path, "--document", "us-passport",
                                "--bg", "white", "-o", out.path, "--sheet", "4x6in", "--json"])
-        XCTAssertTrue([0, 1].contains(r.status), r.stderr)
+        XCTAssertEqual(r.status, 0, r.stderr)
         let last = try XCTUnwrap(r.stdout.split(separator: "\n").last)
         let o = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
         XCTAssertEqual(o["document"] as? String, "us-passport")
@@ -154,7 +243,12 @@ final class IDPhotoTests: XCTestCase {
         XCTAssertNotNil(o["rotationDegrees"] as? Double)
         let checks = try XCTUnwrap(o["checks"] as? [[String: Any]])
         XCTAssertTrue(checks.allSatisfy { $0["name"] is String && $0["ok"] is Bool && $0["detail"] is String })
-        XCTAssertEqual(r.status == 0, checks.allSatisfy { $0["ok"] as! Bool })
+        XCTAssertEqual(o["compliant"] as? Bool, checks.allSatisfy { $0["ok"] as! Bool })
+        let fileSize = try XCTUnwrap(o["fileSize"] as? [String: Any])
+        XCTAssertEqual(fileSize["maxBytes"] as? Int, 240_000)
+        XCTAssertEqual(fileSize["bytes"] as? Int, try Data(contentsOf: out).count)
+        XCTAssertEqual(fileSize["ok"] as? Bool, true)
+        XCTAssertNotNil(fileSize["quality"] as? Int)
         let data = try Data(contentsOf: out)
         XCTAssertEqual(PixelDensity.read(data), 300)
         let written = try ImageFile.load(path: out.path)
@@ -164,6 +258,34 @@ final class IDPhotoTests: XCTestCase {
         let sheetImage = try ImageFile.load(path: sheet)
         XCTAssertEqual([sheetImage.width, sheetImage.height], [1200, 1800])
         XCTAssertEqual(PixelDensity.read(try Data(contentsOf: URL(fileURLWithPath: sheet))), 300)
+    }
+
+    /// A written photo with a failing check exits 0 (the report says what failed); `--strict` makes it exit 1 and
+    /// still writes the photo.
+    func testCommandExitStatusForFailedChecks() throws {
+        _ = try maker()
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("strict-\(UUID()).jpg")
+        defer { try? FileManager.default.removeItem(at: out) }
+        // The 512 × 512 astronaut's face must be enlarged about 2× for a 600 × 600 photo: "source resolution" fails.
+        let args = ["idphoto", Self.folder.appendingPathComponent("astronaut.png").path, "--document", "us-passport",
+                    "-o", out.path, "--json"]
+        let lenient = try CLI().run(args)
+        XCTAssertEqual(lenient.status, 0, lenient.stderr)
+        let o = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(lenient.stdout.split(separator: "\n").last!.utf8)) as? [String: Any])
+        let failed = (o["checks"] as! [[String: Any]]).filter { !($0["ok"] as! Bool) }.map { $0["name"] as! String }
+        XCTAssertTrue(failed.contains("source resolution"), "\(failed)")
+        XCTAssertEqual(o["compliant"] as? Bool, false)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.path))
+        try FileManager.default.removeItem(at: out)
+        let strict = try CLI().run(args + ["--strict"])
+        XCTAssertEqual(strict.status, 1, strict.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.path))
+        // A compliant photo exits 0 with --strict too.
+        let hopper = try CLI().run(["idphoto", Self.folder.appendingPathComponent("grace_hopper.jpg").path, "--document", "china-visa",
+                                    "-o", out.path, "--json", "--strict"])
+        let h = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(hopper.stdout.split(separator: "\n").last!.utf8)) as? [String: Any])
+        XCTAssertEqual(hopper.status, (h["compliant"] as? Bool) == true ? 0 : 1, "\(h["checks"] ?? "")")
+        XCTAssertEqual([h["width"] as? Int, h["height"] as? Int], [385, 560])
     }
 
     func testCommandErrorsExitTwo() throws {

@@ -119,10 +119,47 @@ final class DocumentTests: XCTestCase {
             XCTAssertLessThan(d.headMinMM, d.headMaxMM)
             XCTAssertLessThan(d.headMaxMM, d.heightMM)
             XCTAssertFalse(d.backgrounds.isEmpty)
-            XCTAssertFalse(d.source.isEmpty)
+            // Either an official page's URL, or a sentence saying the values were not verified against one.
+            XCTAssertTrue(d.verified ? d.source.hasPrefix("http") : d.source.hasPrefix("not verified against the official page"), d.id)
         }
         let custom = DocumentPreset.custom(widthMM: 35, heightMM: 45, headMinMM: 30, headMaxMM: 34)
         XCTAssertEqual([custom.pixelWidth, custom.pixelHeight], [413, 531])
+    }
+
+    /// The print size at 300 dpi is brought into each document's digital pixel range, keeping the print size.
+    func testDigitalFit() {
+        let china = DocumentPreset.named("china-visa")!
+        // 33 × 48 mm at 300 dpi is 390 × 567 px: taller than the 560 px the online form takes.
+        XCTAssertEqual([china.pixelWidth, china.pixelHeight], [390, 567])
+        XCTAssertFalse(china.digital!.accepts(width: 390, height: 567))
+        let fitted = DigitalFit(china)
+        XCTAssertTrue(fitted.rescaled)
+        XCTAssertEqual(fitted.document.pixelHeight, 560)
+        XCTAssertEqual(fitted.document.pixelWidth, 385)   // 390 × 560/567, rounded
+        XCTAssertTrue(fitted.detail.contains("385×560"), fitted.detail)
+        let uk = DigitalFit(DocumentPreset.named("uk-passport")!)
+        XCTAssertTrue(uk.rescaled)
+        XCTAssertEqual([uk.document.pixelWidth, uk.document.pixelHeight], [600, 771])   // 413 × 600/413, 531 × 600/413
+        XCTAssertFalse(DigitalFit(DocumentPreset.named("us-passport")!).rescaled)
+        XCTAssertFalse(DigitalFit(DocumentPreset.named("schengen")!).rescaled)   // no published digital range
+        for d in DocumentPreset.all {
+            let f = DigitalFit(d).document
+            if let limits = d.digital { XCTAssertTrue(limits.accepts(width: f.pixelWidth, height: f.pixelHeight), d.id) }
+            // The recorded DPI keeps the print size (within a pixel's worth of rounding).
+            XCTAssertEqual(Double(f.pixelWidth) / Double(f.dpi) * 25.4, d.widthMM, accuracy: 25.4 / Double(f.dpi), d.id)
+            XCTAssertEqual(Double(f.pixelHeight) / Double(f.dpi) * 25.4, d.heightMM, accuracy: 2 * 25.4 / Double(f.dpi), d.id)
+        }
+        // A range no uniform scale can satisfy: the maximum wins.
+        let odd = DigitalLimits(minPixels: (100, 900), maxPixels: (200, 1000))
+        XCTAssertEqual(odd.scale(width: 400, height: 400), 0.5, accuracy: 1e-12)
+    }
+
+    /// The skull-top estimate: the eye-to-chin distance above the eyes, raised to the mesh's forehead top, capped by
+    /// the hair.
+    func testSkullReach() {
+        XCTAssertEqual(Crown.skullReach(eyeToChin: 100, eyeToForehead: 80, hairReach: 150), 100)
+        XCTAssertEqual(Crown.skullReach(eyeToChin: 100, eyeToForehead: 120, hairReach: 150), 120)
+        XCTAssertEqual(Crown.skullReach(eyeToChin: 100, eyeToForehead: 80, hairReach: 90), 90)
     }
 
     func testSheets() {
