@@ -198,7 +198,7 @@ def deform_exporter(b, x, offset, mask, weight_name, bias_name, p):
     return b.node("Add", [v, b.unsqueeze(bias_name, [0, 2, 3])])
 
 
-def deformable_block(b, x, p, encoding, offset_std=1.5, modulated=True):
+def deformable_block(b, x, p, encoding, offset_std=1.5, modulated=True, bias=True):
     """BiRefNet's DeformableConv2d: offset Conv, modulator Conv → 2·Sigmoid, then deform_conv2d (bias zeros when
     the layer has none, as torchvision passes it). Offsets get a spread of about `offset_std` pixels, so the
     sampling crosses pixel and border boundaries."""
@@ -212,7 +212,8 @@ def deformable_block(b, x, p, encoding, offset_std=1.5, modulated=True):
         m = b.conv(x, p.cin, g * k * k, k, p.stride, p.pad, p.dilation, w=mw)
         mask = b.node("Mul", [b.node("Sigmoid", [m]), b.const(np.array(2, np.float32))])
     wname = b.weight(b.conv_weight(p.cin, p.cout, k, p.groups, gain=2.0))
-    bname = b.weight((b.rng.standard_normal(p.cout) * 0.05).astype(np.float32), "b")
+    bias_value = b.rng.standard_normal(p.cout) * 0.05 if bias else np.zeros(p.cout)
+    bname = b.weight(bias_value.astype(np.float32), "b")
     fn = deform_native if encoding == "native" else deform_exporter
     return fn(b, x, offset, mask, wname, bname, p)
 
