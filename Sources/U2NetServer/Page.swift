@@ -41,7 +41,7 @@ enum Page {
   .buttons button:disabled, button.wide:disabled { opacity: .5; cursor: default; }
   button.wide { width: 100%; padding: 8px; border-radius: 6px; border: 1px solid #aab3c0; background: #f7f9fb; cursor: pointer; }
   .muted { color: #7a8494; font-size: 12px; }
-  #views { display: grid; grid-template-columns: 1fr; gap: 16px; }
+  #views { display: grid; grid-template-columns: 1fr; gap: 16px; align-items: start; }
   #views.with-document { grid-template-columns: 1fr 1fr; }
   #document-view { display: none; background: #fff; border-radius: 8px; padding: 12px; }
   #views.with-document #document-view { display: block; }
