@@ -2,18 +2,27 @@ import Foundation
 import U2Net
 
 /// An ID photo's compliance report as JSON: the fields of `u2net-run idphoto --json` (document, size, DPI, bytes,
-/// transform, landmarks, head height, eye line, rotation, checks, milliseconds per stage), without the file paths.
+/// file size and JPEG quality, transform, landmarks, head height, eye line, rotation, checks, milliseconds per
+/// stage), without the file paths.
 enum IDPhotoReport {
     /// The header that carries the report next to the image.
     static let header = "X-IDPhoto-Report"
 
     /// The report's fields. `transform` is exact; landmarks and millimetres are rounded to 0.01 as the command's are.
-    static func fields(_ result: IDPhotoResult, bytes: Int, format: ImageFormat, milliseconds total: Double) -> [String: Any] {
+    static func fields(_ result: IDPhotoResult, requested: DocumentPreset, bytes: Int, format: ImageFormat,
+                       milliseconds total: Double) -> [String: Any] {
         func point(_ p: PixelPoint) -> [Double] { [(p.x * 100).rounded() / 100, (p.y * 100).rounded() / 100] }
         func hundredths(_ v: Double) -> Double { (v * 100).rounded() / 100 }
-        return [
-            "document": result.document.id, "width": result.image.width, "height": result.image.height,
-            "dpi": result.document.dpi, "bytes": bytes, "format": format.fileExtension,
+        // The document as written: its pixel size may have been fitted to the document's digital range.
+        let written = result.document
+        var fileSize: [String: Any] = ["bytes": bytes]
+        if let q = result.jpegQuality { fileSize["quality"] = q }
+        if let cap = written.digital?.maxBytes { fileSize["maxBytes"] = cap }
+        if let floor = written.digital?.minBytes { fileSize["minBytes"] = floor }
+        if let check = result.checks.first(where: { $0.name == "file size" }) { fileSize["ok"] = check.ok }
+        var object: [String: Any] = [
+            "document": requested.id, "width": result.image.width, "height": result.image.height,
+            "dpi": written.dpi, "bytes": bytes, "format": format.fileExtension, "fileSize": fileSize,
             "transform": result.transform.coefficients,
             "landmarks": ["crown": point(result.crown), "chin": point(result.chin),
                           "leftEye": point(result.leftEye), "rightEye": point(result.rightEye)],
@@ -24,6 +33,8 @@ enum IDPhotoReport {
             "checks": result.checks.map { ["name": $0.name, "ok": $0.ok, "detail": $0.detail] },
             "ms": result.milliseconds.merging(["total": total]) { a, _ in a }.mapValues { ($0 * 10).rounded() / 10 },
         ]
+        if let q = result.jpegQuality { object["jpegQuality"] = q }
+        return object
     }
 
     /// Compact JSON with sorted keys.

@@ -11,13 +11,15 @@ struct IDPhotoRequest: Sendable {
     /// The JPEG quality to start from (stepped down for a document's file-size cap).
     var quality = 92
     var straighten = true
+    /// Keep the print size at the document's DPI rather than fitting the document's digital pixel range (`--print`).
+    var printSize = false
     /// A print sheet's name and size in millimetres (`4x6in`, `10x15cm`, `a4`): the image answered is the sheet.
     var sheet: (name: String, widthMM: Double, heightMM: Double)?
     /// The answer is JSON (the report with the image in base64) rather than the image with the report in a header.
     var jsonReport = false
 
     /// Parses `document=ID`, `bg=NAME|#RRGGBB`, `format=jpg|png`, `quality=1…100`, `straighten=false`,
-    /// `sheet=4x6in|10x15cm|a4`, `report=json|header`.
+    /// `print=true`, `sheet=4x6in|10x15cm|a4`, `report=json|header`.
     init(query get: (String) -> String?) throws {
         guard let id = get("document"), !id.isEmpty else {
             throw APIError(.badRequest, "bad_option", "give document=ID; GET /v1/documents lists them (\(Self.knownDocuments))")
@@ -44,6 +46,7 @@ struct IDPhotoRequest: Sendable {
         }
         quality = try PhotoRequest.int(get("quality"), "quality", 1...100) ?? 92
         straighten = try PhotoRequest.bool(get("straighten"), "straighten") ?? true
+        printSize = try PhotoRequest.bool(get("print"), "print") ?? false
         if let s = get("sheet"), !s.isEmpty {
             guard let size = PrintSheet.sizes[s.lowercased()] else {
                 throw APIError(.badRequest, "bad_option",

@@ -10,21 +10,23 @@ extension PhotoServer {
         let start = ContinuousClock.now
         let maker = try idPhotos.maker()
         let image = try decode(photo)
-        var result = try maker.make(image, document: asked.document, background: asked.background, straighten: asked.straighten)
+        var result = try maker.make(image, document: asked.document, background: asked.background, straighten: asked.straighten,
+                                    fitDigitalLimits: !asked.printSize)
+        let dpi = result.document.dpi
         let data = try result.encode(as: asked.format, quality: asked.quality)
         let mediaType = PhotoRequest.mediaType(of: asked.format)
         var sheetData: Data?
         var sheetFields: [String: Any]?
         if let sheet = asked.sheet {
             let (sheetImage, copies) = PrintSheet.tile(result.image, widthMM: sheet.widthMM, heightMM: sheet.heightMM,
-                                                       dpi: asked.document.dpi)
+                                                       dpi: dpi)
             // As the command writes its sheet: JPEG at quality 95 or PNG, with the document's DPI.
             let encoded = asked.format == .jpeg ? try JPEGCodec.encode(sheetImage, quality: 95) : try PNGCodec.encode(sheetImage)
-            sheetData = PixelDensity.setting(encoded, dpi: asked.document.dpi)
+            sheetData = PixelDensity.setting(encoded, dpi: dpi)
             sheetFields = ["name": sheet.name, "width": sheetImage.width, "height": sheetImage.height, "copies": copies,
                            "bytes": sheetData!.count]
         }
-        var report = IDPhotoReport.fields(result, bytes: data.count, format: asked.format,
+        var report = IDPhotoReport.fields(result, requested: asked.document, bytes: data.count, format: asked.format,
                                           milliseconds: Self.seconds(since: start) * 1000)
         if asked.jsonReport {
             report["mediaType"] = mediaType

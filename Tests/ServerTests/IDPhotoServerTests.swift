@@ -67,7 +67,8 @@ final class IDPhotoServerTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(checks.count, 8)
         XCTAssertEqual(checks.map { "\($0["name"]!) \($0["ok"]!) \($0["detail"]!)" },
                        expectedChecks.map { "\($0["name"]!) \($0["ok"]!) \($0["detail"]!)" })
-        for key in ["document", "width", "height", "dpi", "bytes", "headHeightMM", "eyeLineMM", "rotationDegrees", "compliant", "landmarks"] {
+        for key in ["document", "width", "height", "dpi", "bytes", "fileSize", "jpegQuality", "headHeightMM", "eyeLineMM", "rotationDegrees",
+                    "compliant", "landmarks"] {
             XCTAssertEqual(try canonical(report[key] as Any), try canonical(expected[key] as Any), key)
         }
         XCTAssertEqual(answer.body, try Data(contentsOf: out), "the file differs from the command's")
