@@ -6,7 +6,8 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve background removal over HTTP, with a page at / (see the README's 'serve' section).",
         discussion: """
-            Routes: POST /v1/remove, POST /api/remove (rembg's form), GET /healthz, /readyz, /metrics, and the \
+            Routes: POST /v1/remove, POST /api/remove (rembg's form), POST /v1/idphoto, GET /v1/documents, \
+            GET /healthz, /readyz, /metrics, and the \
             page at /. SIGTERM or SIGINT: stop accepting, finish the requests in flight, exit 0.
             """)
 

@@ -49,6 +49,12 @@ struct APIError: Error, CustomStringConvertible {
                             "the photo is \(w)×\(h) pixels; this server takes at most \(maxPixels / 1_000_000) megapixels")
         case let e as ModelLocator.NotFound:
             return APIError(.badRequest, "unknown_model", "no model named '\(e.name)' on this server")
+        case IDPhotoError.noFace:
+            return APIError(.unprocessableContent, "no_face", IDPhotoError.noFace.description)
+        case IDPhotoError.severalFaces(let n):
+            return APIError(.unprocessableContent, "several_faces", IDPhotoError.severalFaces(n).description)
+        case IDPhotoError.unknownDocument(let id):
+            return APIError(.badRequest, "unknown_document", IDPhotoError.unknownDocument(id).description)
         case CutoutError.transparentJPEG:
             return APIError(.badRequest, "transparent_jpeg", "JPEG has no transparency: add bg=COLOR, mask=true, or ask for format=png")
         default:

@@ -12,6 +12,8 @@ public final class PhotoServer: @unchecked Sendable {
     let admission: Admission
     let metrics = ServerMetrics()
     let logger: Logger
+    /// The face models and the ID-photo maker for `/v1/idphoto`.
+    let idPhotos: IDPhotoLoader
     private let lock = NSLock()
     private var pipelines: [String: CutoutPipeline] = [:]
     private var loading = Set<String>()
@@ -24,6 +26,7 @@ public final class PhotoServer: @unchecked Sendable {
     public init(configuration: ServerConfiguration) {
         self.configuration = configuration
         admission = Admission(maxConcurrent: configuration.maxConcurrent, queue: configuration.queue)
+        idPhotos = IDPhotoLoader(threads: configuration.threads)
         var logger = Logger(label: "u2net-run.serve")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         self.logger = logger
@@ -47,8 +50,13 @@ public final class PhotoServer: @unchecked Sendable {
         Thread.detachNewThread { [self] in
             do {
                 _ = try pipeline(named: model)
-                lock.withLock { isReady = true }
                 logger.info("model loaded", metadata: ["model": "\(model)"])
+                // The face models next; without them only /v1/idphoto is refused (503), the cutout routes serve.
+                switch idPhotos.loadAtStart() {
+                case .ready: logger.info("face models loaded")
+                case .unavailable(let why): logger.warning("ID photos unavailable", metadata: ["reason": "\(why)"])
+                }
+                lock.withLock { isReady = true }
             } catch {
                 logger.critical("cannot load the model", metadata: ["model": "\(model)", "error": "\(error)"])
                 FileHandle.standardError.write(Data("u2net-run serve: error: \(error)\n".utf8))
@@ -94,7 +102,10 @@ public final class PhotoServer: @unchecked Sendable {
         }
         router.get("/healthz") { _, _ in Self.json(["status": "alive"]) }
         router.get("/readyz") { [self] _, _ in
-            if ready { return Self.json(["status": "ready", "model": configuration.model]) }
+            if ready {
+                return Self.json(["status": "ready", "model": configuration.model,
+                                  "idphoto": idPhotos.unavailable() == nil ? "ready" : "unavailable"])
+            }
             let draining = lock.withLock { isDraining }
             return APIError(.serviceUnavailable, draining ? "draining" : "loading",
                             draining ? "the server is shutting down" : "the model is loading", retryAfter: 1).response
@@ -105,20 +116,26 @@ public final class PhotoServer: @unchecked Sendable {
                             body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         router.post("/v1/remove") { [self] request, _ in
-            await handle(request) { query, form in
+            await handle(request, options: { query, form in
                 if let form {
                     // Options may come as form fields too; the query wins.
                     return try PhotoRequest(query: { query($0) ?? form.field($0) }, defaultModel: self.configuration.model)
                 }
                 return try PhotoRequest(query: query, defaultModel: self.configuration.model)
-            }
+            }, work: cutout)
         }
         router.post("/api/remove") { [self] request, _ in
             if request.uri.queryParameters.get("url") != nil { return Self.refuseURL() }
-            return await handle(request, requireForm: true) { query, form in
+            return await handle(request, requireForm: true, options: { query, form in
                 try PhotoRequest(rembgFields: { form?.field($0) ?? query($0) }, defaultModel: self.configuration.model)
-            }
+            }, work: cutout)
         }
+        router.post("/v1/idphoto") { [self] request, _ in
+            await handle(request, available: { self.idPhotos.unavailable() }, options: { query, form in
+                try IDPhotoRequest(query: { query($0) ?? form?.field($0) })
+            }, work: idPhoto)
+        }
+        router.get("/v1/documents") { _, _ in DocumentListing.response }
         router.get("/api/remove") { request, _ in
             if request.uri.queryParameters.get("url") != nil { return Self.refuseURL() }
             return APIError(.methodNotAllowed, "post_the_photo", "POST the photo as multipart field 'file'").response
@@ -139,9 +156,12 @@ public final class PhotoServer: @unchecked Sendable {
     }
 
     /// One photo request, from the headers to the answer: size check, admission, body, options, a slot, the
-    /// pipeline under the time limit. Every refusal is a JSON error.
-    func handle(_ request: Request, requireForm: Bool = false,
-                options: @escaping ((String) -> String?, MultipartForm?) throws -> PhotoRequest) async -> Response {
+    /// work under the time limit. Every refusal is a JSON error. Each photo route brings its options (parsed from
+    /// the query, and from the form once the body is read), an optional check that what it needs is loaded, and its
+    /// work (run on a worker thread of its own while the request holds a slot).
+    func handle<Job: Sendable>(_ request: Request, requireForm: Bool = false, available: (() -> APIError?)? = nil,
+                               options: @escaping ((String) -> String?, MultipartForm?) throws -> Job,
+                               work: @escaping @Sendable (Data, Job) throws -> PhotoAnswer) async -> Response {
         let started = ContinuousClock.now
         let limit = configuration.maxBodyBytes
         let timeout = configuration.timeoutSeconds
@@ -175,6 +195,7 @@ public final class PhotoServer: @unchecked Sendable {
         guard lock.withLock({ isReady }) else {
             return APIError(.serviceUnavailable, "loading", "the model is still loading", retryAfter: 1).response
         }
+        if let missing = available?() { return missing.response }
         // 5. A place among the admitted, or 503 at once.
         guard admission.admit() else {
             metrics.refused(reason: "queue_full")
@@ -184,7 +205,7 @@ public final class PhotoServer: @unchecked Sendable {
         }
         // 6. The body, counted while it streams in.
         let photo: Data
-        let asked: PhotoRequest
+        let asked: Job
         do {
             // A body that does not arrive within the time limit gives its place back (a slow client cannot hold it).
             let buffer = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
@@ -230,9 +251,7 @@ public final class PhotoServer: @unchecked Sendable {
         //    answer has gone out as a 504 before.
         let remaining = max(0.001, timeout - Self.seconds(since: started))
         do {
-            let (data, format) = try await process(photo, asked, timeout: remaining)
-            return Response(status: .ok, headers: [.contentType: PhotoRequest.mediaType(of: format)],
-                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            return try await process(photo, asked, timeout: remaining, work: work).response
         } catch {
             return APIError.from(error, maxPixels: configuration.maxPixels).response
         }
@@ -243,21 +262,17 @@ public final class PhotoServer: @unchecked Sendable {
         return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
-    /// Decodes, runs the pipeline and encodes on a worker thread; holds the slot until done.
-    func process(_ photo: Data, _ asked: PhotoRequest, timeout: Double) async throws -> (Data, ImageFormat) {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(Data, ImageFormat), Error>) in
+    /// Runs a photo's work (decode, the pipeline, encode) on a worker thread; holds the slot until done.
+    func process<Job: Sendable>(_ photo: Data, _ asked: Job, timeout: Double,
+                                work: @escaping @Sendable (Data, Job) throws -> PhotoAnswer) async throws -> PhotoAnswer {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<PhotoAnswer, Error>) in
             let outcome = FirstOutcome(continuation)
             // A thread of its own, not Dispatch's pool: Swift concurrency's tasks (every other request, the signal
             // handler) run on that pool, and a photo must not hold one of its few threads for its whole run.
             Thread.detachNewThread { [self] in
                 let start = ContinuousClock.now
                 defer { admission.release() }
-                outcome.resume(with: Result {
-                    let pipeline = try pipeline(named: asked.model)
-                    let image = try ImageFile.decode(photo, path: "request body", maxPixels: configuration.maxPixels)
-                    let result = try pipeline.run(image, options: asked.options)
-                    return (result.encoded!, asked.options.format!)
-                })
+                outcome.resume(with: Result { try work(photo, asked) })
                 let seconds = Self.seconds(since: start)
                 metrics.photo(nanoseconds: UInt64(seconds * 1e9))
                 lock.withLock { secondsPerPhoto = 0.8 * secondsPerPhoto + 0.2 * seconds }
@@ -268,13 +283,25 @@ public final class PhotoServer: @unchecked Sendable {
             }
         }
     }
+
+    /// The photo as the body sent it, decoded within the server's pixel limit.
+    func decode(_ photo: Data) throws -> Image {
+        try ImageFile.decode(photo, path: "request body", maxPixels: configuration.maxPixels)
+    }
+
+    /// `/v1/remove` and `/api/remove`: the cutout pipeline's answer, encoded as asked.
+    @Sendable func cutout(_ photo: Data, _ asked: PhotoRequest) throws -> PhotoAnswer {
+        let pipeline = try pipeline(named: asked.model)
+        let result = try pipeline.run(try decode(photo), options: asked.options)
+        return PhotoAnswer(body: result.encoded!, contentType: PhotoRequest.mediaType(of: asked.options.format!))
+    }
 }
 
 /// Counts and times every request by route and status, and logs one line each: method, path, status,
 /// milliseconds — never the body or the query.
 struct AccessLog<Context: RequestContext>: RouterMiddleware {
     let server: PhotoServer
-    static var routes: Set<String> { ["/", "/healthz", "/readyz", "/metrics", "/v1/remove", "/api/remove"] }
+    static var routes: Set<String> { ["/", "/healthz", "/readyz", "/metrics", "/v1/remove", "/api/remove", "/v1/idphoto", "/v1/documents"] }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now

@@ -8,7 +8,7 @@ import XCTest
 /// The page in a real browser: headless Chromium driven through chromedriver's WebDriver API on loopback.
 /// Chromium and chromedriver come from Debian (`Tools/setup.sh` installs them); without them the test fails.
 final class BrowserTests: XCTestCase {
-    func testPagePaintsTheCutoutAndRecoloursWithoutANewRequest() throws {
+    func testPagePaintsTheCutoutRecoloursWithoutANewRequestAndFramesADocument() throws {
         let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
         let driverPath = ["/usr/bin/chromedriver"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let chromium, let driverPath else {
@@ -54,6 +54,41 @@ final class BrowserTests: XCTestCase {
         let exported = try XCTUnwrap(driver.script("return window.u2net.lastExport") as? [String: Any])
         XCTAssertEqual(exported["width"] as? Int, 512)
         XCTAssertGreaterThan(exported["size"] as? Int ?? 0, 1000)
+
+        // A document: the framed photo from /v1/idphoto at its exact size, the bands drawn over it, the checks.
+        try driver.waitFor("return document.getElementById('document').dataset.loaded === 'true'", seconds: 10)
+        _ = try driver.script("const s = document.getElementById('document'); s.value = 'us-passport'; s.dispatchEvent(new Event('change')); return 0")
+        try driver.waitFor("const s = document.getElementById('document-view').dataset.state; return s === 'ready' || s === 'error'", seconds: 90)
+        XCTAssertEqual(try driver.script("return document.getElementById('document-view').dataset.state") as? String, "ready",
+                       "document: \(String(describing: try? driver.script("return document.getElementById('document-status').textContent")))")
+        let natural = try XCTUnwrap(driver.script("const i = document.getElementById('document-photo'); return [i.naturalWidth, i.naturalHeight]") as? [Any])
+        XCTAssertEqual(natural.compactMap { $0 as? Int }, [600, 600])
+        let reported = try XCTUnwrap(driver.script("return window.u2net.document.report.checks.map(c => c.name)") as? [Any]).compactMap { $0 as? String }
+        let listed = try XCTUnwrap(driver.script("return Array.from(document.querySelectorAll('#checks li')).map(li => li.textContent)") as? [Any])
+            .compactMap { $0 as? String }
+        XCTAssertGreaterThanOrEqual(reported.count, 8)
+        XCTAssertEqual(listed.count, reported.count)
+        for (line, name) in zip(listed, reported) { XCTAssertTrue(line.hasPrefix(name), "\(line) vs \(name)") }
+        // The measured eye line lies in the eye band, the crown in the crown band (the astronaut passes both checks).
+        let bands = try XCTUnwrap(driver.script("""
+            const g = (n) => document.querySelector('#guides [data-guide="' + n + '"]');
+            const band = (n) => [Number(g(n).getAttribute('y')), Number(g(n).getAttribute('y')) + Number(g(n).getAttribute('height'))];
+            return [band('eye band'), Number(g('eyes').getAttribute('y1')), band('crown band'), Number(g('crown').getAttribute('y1')),
+                    document.getElementById('guides').getAttribute('viewBox')];
+            """) as? [Any])
+        let eyeBand = try XCTUnwrap(bands[0] as? [Double]), eyes = try XCTUnwrap(bands[1] as? Double)
+        let crownBand = try XCTUnwrap(bands[2] as? [Double]), crown = try XCTUnwrap(bands[3] as? Double)
+        XCTAssertEqual(bands[4] as? String, "0 0 600 600")
+        // us-passport: eyes 28–35 mm above the bottom at 300 dpi.
+        XCTAssertEqual(eyeBand[0], 600 - 35 * 600 / 50.8, accuracy: 0.01)
+        XCTAssertEqual(eyeBand[1], 600 - 28 * 600 / 50.8, accuracy: 0.01)
+        XCTAssertTrue((eyeBand[0]...eyeBand[1]).contains(eyes), "eyes at \(eyes), band \(eyeBand)")
+        XCTAssertTrue((crownBand[0]...crownBand[1]).contains(crown), "crown at \(crown), band \(crownBand)")
+        try driver.element("#export-document").click()
+        try driver.waitFor("return window.u2net.lastExport.type === 'image/jpeg' && window.u2net.lastExport.width === 600", seconds: 10)
+        XCTAssertEqual(try driver.script("return window.u2net.lastExport.size === window.u2net.document.report.bytes") as? Bool, true)
+        XCTAssertEqual(try driver.script("return window.u2net.documentRequests") as? Int, 1)
+        XCTAssertEqual(try removeCount(server), before + 1, "choosing a document does not ask for the cutout again")
 
         // A screenshot for people (set U2NET_SCREENSHOT=PATH to keep it; Tools/images/serve-page.png is one).
         let shot = try driver.screenshot()

@@ -10,6 +10,13 @@ enum Paths {
     static var binary: URL { Bundle.main.bundleURL.appendingPathComponent("u2net-run") }
     static var astronaut: URL { FixturePaths.photos.appendingPathComponent("astronaut.png") }
     static var rocket: URL { FixturePaths.photos.appendingPathComponent("rocket.jpg") }
+    /// A landscape without a face (600×400).
+    static var coffee: URL { FixturePaths.photos.appendingPathComponent("coffee.png") }
+    /// The portraits the ID-photo tests use.
+    static var idPortraits: URL { FixturePaths.packagePath("Tests/EndToEndTests/Fixtures/idphoto") }
+    static var faceModels: [URL] {
+        ["face_detection_short_range.tflite", "face_landmark.tflite"].map { FixturePaths.packagePath("Weights/" + $0) }
+    }
 }
 
 /// A free TCP port on loopback (bound to port 0, read back, closed).
@@ -37,13 +44,17 @@ final class ServerProcess: @unchecked Sendable {
     private var collected = Data()
     private let lock = NSLock()
 
-    init(_ arguments: [String] = [], file: StaticString = #filePath, line: UInt = #line) throws {
+    /// Starts `binary serve` in `directory` (the package by default; its `Weights/` are searched first), with
+    /// `environment` if given (the test's own otherwise), and waits for `/readyz`.
+    init(_ arguments: [String] = [], binary: URL = Paths.binary, directory: URL = FixturePaths.packageRoot,
+         environment: [String: String]? = nil, file: StaticString = #filePath, line: UInt = #line) throws {
         try FixturePaths.requireU2netp()
         port = try freePort()
         base = URL(string: "http://127.0.0.1:\(port)")!
-        process.executableURL = Paths.binary
+        process.executableURL = binary
         process.arguments = ["serve", "--port", String(port)] + arguments
-        process.currentDirectoryURL = FixturePaths.packageRoot
+        process.currentDirectoryURL = directory
+        if let environment { process.environment = environment }
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         errors.fileHandleForReading.readabilityHandler = { [weak self] handle in
@@ -185,16 +196,25 @@ func rawExchange(port: Int, head: String, chunks: [Data], timeout: Double = 10) 
 
 /// Runs the `u2net-run` binary and waits for it.
 @discardableResult
-func runCLI(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
+func runCLI(_ arguments: [String]) throws -> (status: Int32, stderr: String, stdout: String) {
     let p = Process()
     p.executableURL = Paths.binary
     p.arguments = arguments
     p.currentDirectoryURL = FixturePaths.packageRoot
-    let err = Pipe()
+    let err = Pipe(), out = Pipe()
     p.standardError = err
-    p.standardOutput = FileHandle.nullDevice
+    p.standardOutput = out
+    // Standard output is read on a thread of its own: a full pipe would stop the command while standard error is read.
+    final class Collected: @unchecked Sendable { var data = Data() }
+    let collected = Collected(), done = DispatchSemaphore(value: 0)
     try p.run()
+    Thread.detachNewThread {
+        collected.data = out.fileHandleForReading.readDataToEndOfFile()
+        done.signal()
+    }
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: e, as: UTF8.self))
+    done.wait()
+    let o = collected.data
+    return (p.terminationStatus, String(decoding: e, as: UTF8.self), String(decoding: o, as: UTF8.self))
 }
