@@ -84,7 +84,7 @@ final class TypedRuntimeTests: XCTestCase {
     func testDeformConvTilesAgreeWithDirectLoop() {
         var generator = SystemRandomNumberGenerator()
         for (c, h, w, oc, k, groups, offsetGroups, stride, dilation) in [
-            (64, 20, 21, 16, 7, 1, 1, 1, 1), (16, 17, 15, 8, 3, 2, 4, 2, 1), (8, 30, 29, 12, 3, 1, 2, 1, 2),
+            (64, 20, 21, 16, 7, 1, 1, 1, 1), (16, 60, 50, 8, 3, 2, 4, 2, 1), (8, 30, 29, 12, 3, 1, 2, 1, 2),
         ] {
             let pad = dilation * (k - 1) / 2
             let g = DeformConvGeometry(batch: 2, inChannels: c, inHeight: h, inWidth: w, outChannels: oc, kernelHeight: k,
