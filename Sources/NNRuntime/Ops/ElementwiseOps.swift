@@ -94,6 +94,10 @@ enum ElementwiseOps {
             }
             return try TypedElementwiseOps.integerBinary(c, integer)
         }
+        if kind == .pow && !a.dtype.isFloatingPoint {
+            // An integer base keeps its type: computed whole-tensor, the result truncated to integers.
+            return try TensorFunction(infer: { _ in [(outShape, a.dtype)] }) { args in [fold(kind, args[0]!, args[1]!, outShape)] }.plan(c)
+        }
         for s in [a, b] where s.constant == nil { try ShapeOps.requireFloat(c, s) }
         let op = PlannedOp(c.op) {
             BinaryKernel(kind, aShape: a.shape, bShape: b.shape, aConstant: a.constant?.floats, bConstant: b.constant?.floats)
