@@ -11,31 +11,18 @@ import XCTest
 /// Swin-T graph with both LayerNorm forms.
 ///
 /// Tolerances as the models issue sets them: sigmoid outputs within 1e-3 max-abs and 1e-4 mean-abs; raw maps within
-/// 1e-3·max|reference| + 1e-4 max-abs. A graph the engine cannot load yet (an op or a tensor type it does not
-/// support) is skipped with the name of what is missing; any other failure fails.
+/// 1e-3·max|reference| + 1e-4 max-abs.
 final class ModelGraphReferenceTests: XCTestCase {
     enum Output { case sigmoid, raw }
 
-    /// Loads and plans the fixture, or skips when (and only when) the engine reports an unsupported op or type.
+    /// Loads and plans the fixture: every op and tensor type of these graphs runs on the engine.
     private func planned(_ name: String, threads: Int = 2) throws -> (Session, URL) {
         let dir = Fixtures.root.appendingPathComponent(name)
-        do {
-            let model = try ONNXModel.load(path: dir.appendingPathComponent("model.onnx").path)
-            let input = try XCTUnwrap(model.graph.feedInputs.first)
-            let feed = try Fixtures.npy(dir.appendingPathComponent("input_0.npy"))
-            let plan = try Plan(model: model, inputShapes: [input.name: feed.shape], threads: threads)
-            return (Session(plan: plan), dir)
-        } catch let error as RuntimeError {
-            if case let .unsupportedOperator(op, _, node, opset, _) = error {
-                throw XCTSkip("\(name): the engine does not support \(op) yet (node '\(node)', opset \(opset)): \(error)")
-            }
-            throw error
-        } catch let error as ONNXError {
-            if case let .unsupportedDataType(tensor, code) = error {
-                throw XCTSkip("\(name): the engine does not support data type \(code) yet (tensor '\(tensor)'): \(error)")
-            }
-            throw error
-        }
+        let model = try ONNXModel.load(path: dir.appendingPathComponent("model.onnx").path)
+        let input = try XCTUnwrap(model.graph.feedInputs.first)
+        let feed = try Fixtures.npy(dir.appendingPathComponent("input_0.npy"))
+        let plan = try Plan(model: model, inputShapes: [input.name: feed.shape], threads: threads)
+        return (Session(plan: plan), dir)
     }
 
     /// Runs the fixture and compares its first output (and any further `output_K.npy` present) with ONNX Runtime's.
