@@ -1,17 +1,37 @@
 import NNTensor
 
-/// Where a running step finds its buffers: offsets into the session's float arena.
+/// Where a running step finds its buffers: slot offsets into the session's arena (``ArenaMemory``), each
+/// value's element count, and the float scratch.
 package struct KernelIO {
-    package let arena: UnsafeMutablePointer<Float>
-    /// One offset per node input, in node order; -1 for inputs that are constants or omitted.
+    package let arena: ArenaMemory
+    /// One slot offset per step input, in step order; -1 for inputs that are constants or omitted.
     package let inputs: [Int]
-    /// One offset per node output.
+    /// One slot offset per node output.
     package let outputs: [Int]
+    /// Elements of each step input and output (their region's extent when bound to a type).
+    package let inputCounts: [Int]
+    package let outputCounts: [Int]
     package let scratch: UnsafeMutablePointer<Float>
     package let threads: Int
 
-    @inline(__always) package func input(_ i: Int) -> UnsafePointer<Float> { UnsafePointer(arena + inputs[i]) }
-    @inline(__always) package func output(_ i: Int) -> UnsafeMutablePointer<Float> { arena + outputs[i] }
+    /// Input `i`, a float value.
+    @inline(__always) package func input(_ i: Int) -> UnsafePointer<Float> { input(i, as: Float.self) }
+    /// Output `i`, a float value.
+    @inline(__always) package func output(_ i: Int) -> UnsafeMutablePointer<Float> { output(i, as: Float.self) }
+
+    /// Input `i` as elements of `T` (the Swift type of its ``ArenaElement``: `Float`, `Int64`, `Int32`, `UInt8`).
+    @inline(__always) package func input<T>(_ i: Int, as _: T.Type) -> UnsafePointer<T> {
+        UnsafePointer(arena.bind(T.self, slot: inputs[i], count: inputCounts[i]))
+    }
+    /// Output `i` as elements of `T`.
+    @inline(__always) package func output<T>(_ i: Int, as _: T.Type) -> UnsafeMutablePointer<T> {
+        arena.bind(T.self, slot: outputs[i], count: outputCounts[i])
+    }
+
+    /// Input `i`'s bytes, for copies that do not look at the values.
+    @inline(__always) package func inputBytes(_ i: Int) -> UnsafeRawPointer { UnsafeRawPointer(arena.bytes(slot: inputs[i])) }
+    /// Output `i`'s bytes.
+    @inline(__always) package func outputBytes(_ i: Int) -> UnsafeMutableRawPointer { arena.bytes(slot: outputs[i]) }
 }
 
 /// A planned computation with its shapes fixed and its constant operands prepared.
@@ -41,12 +61,13 @@ extension ResidualKernel {
     @inline(__always) func residual(_ io: KernelIO) -> UnsafePointer<Float>? { residualSlot.map { io.input($0) } }
 }
 
-/// Copies its first input to its output (Reshape, Squeeze, Unsqueeze, Flatten, Identity at run time).
+/// Copies its first input to its output, whatever the element type (Reshape, Squeeze, Unsqueeze, Flatten,
+/// Identity at run time).
 final class CopyKernel: Kernel {
-    let count: Int
-    init(count: Int) { self.count = count }
+    let bytes: Int
+    init(bytes: Int) { self.bytes = bytes }
     func run(_ io: KernelIO) {
-        let src = io.input(0), dst = io.output(0)
-        if src != UnsafePointer(dst) { dst.update(from: src, count: count) }
+        let src = io.inputBytes(0), dst = io.outputBytes(0)
+        if src != UnsafeRawPointer(dst) { dst.copyMemory(from: src, byteCount: bytes) }
     }
 }

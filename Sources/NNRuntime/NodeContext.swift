@@ -119,13 +119,6 @@ extension DType {
 }
 
 extension Tensor {
-    /// A tensor of `dtype` from values held in the float arena: integer and boolean values live there as exact
-    /// small integers.
-    init(arena values: [Float], shape: [Int], dtype: DType) {
-        if dtype.isFloatingPoint { self.init(shape: shape, values: values, dtype: dtype) }
-        else { self.init(shape: shape, integers: values.map { Int64($0) }, dtype: dtype) }
-    }
-
     /// Converts a decoded ONNX tensor.
     package init(onnx t: ONNXTensor) {
         let type = DType(onnx: t.dataType)

@@ -3,7 +3,7 @@ import NNTensor
 import ONNXFormat
 
 /// A graph planned for fixed input shapes: constants folded, dead nodes dropped, activations fused,
-/// every run-time value assigned a place in one float arena. Immutable and shareable; a ``Session``
+/// every run-time value assigned a place in one arena. Immutable and shareable; a ``Session``
 /// owns the arena and runs it.
 public final class Plan: @unchecked Sendable {
     /// A graph input a caller feeds.
@@ -12,6 +12,8 @@ public final class Plan: @unchecked Sendable {
         public let name: String
         /// The shape planned for, outermost first (NCHW for images).
         public let shape: [Int]
+        /// Its element type (float32 for images; integer and boolean inputs are fed as such).
+        public let dtype: DType
         let offset: Int
     }
 
@@ -32,9 +34,12 @@ public final class Plan: @unchecked Sendable {
         package let name: String
         package let opType: String
         package let kernel: Kernel
-        /// Arena offsets of the step's inputs (-1: a constant or omitted input) and outputs, in floats.
+        /// Arena offsets of the step's inputs (-1: a constant or omitted input) and outputs, in 4-byte slots.
         package let inputs: [Int]
         package let outputs: [Int]
+        /// Element counts of the step's inputs and outputs.
+        package let inputCounts: [Int]
+        package let outputCounts: [Int]
         package let multiplyAdds: Int
         /// Shape of the first output.
         package let outputShape: [Int]
@@ -45,7 +50,8 @@ public final class Plan: @unchecked Sendable {
     /// The graph's outputs, in the graph's order.
     public let outputs: [Output]
     package let steps: [Step]
-    /// Floats of the value region plus the scratch region.
+    /// 4-byte slots of the value region plus the scratch region (a value takes its element count times its
+    /// element width, rounded up to slots: see ``ArenaMemory``).
     public let arenaFloats: Int
     let scratchOffset: Int
     /// Threads the kernels split their work over.

@@ -8,27 +8,32 @@ import NNTensor
 public final class Session {
     /// The plan this session runs.
     public let plan: Plan
-    private let arena: UnsafeMutablePointer<Float>
+    private let arena: ArenaMemory
+    private let scratch: UnsafeMutablePointer<Float>
 
-    /// A session with its arena (``Plan/arenaFloats`` floats) allocated and zeroed.
+    /// A session with its arena (``Plan/arenaFloats`` 4-byte slots) allocated and zeroed.
     public init(plan: Plan) {
         self.plan = plan
-        arena = .allocate(capacity: max(plan.arenaFloats, 1))
-        arena.initialize(repeating: 0, count: max(plan.arenaFloats, 1))
+        arena = ArenaMemory.allocate(slots: plan.arenaFloats + 1)
+        scratch = arena.bind(Float.self, slot: plan.scratchOffset, count: plan.arenaFloats - plan.scratchOffset + 1)
         // Kernels call sgemm from several threads at once; each call stays single-threaded.
         BLAS.setThreads(1)
     }
 
     deinit { arena.deallocate() }
 
-    /// Runs the plan on named float32 inputs; returns every graph output by name.
+    /// Runs the plan on named inputs (floating inputs take floating tensors, integer and boolean inputs
+    /// integer ones); returns every graph output by name, each of its own type.
     public func run(_ feeds: [String: Tensor]) throws -> [String: Tensor] {
         for input in plan.inputs {
             guard let t = feeds[input.name] else { throw RuntimeError.badInput(name: input.name, detail: "not given") }
             guard t.shape == input.shape else {
                 throw RuntimeError.badInput(name: input.name, detail: "shape \(t.shape) differs from the planned \(input.shape)")
             }
-            t.floats.withUnsafeBufferPointer { (arena + input.offset).update(from: $0.baseAddress!, count: $0.count) }
+            guard t.dtype.isFloatingPoint == input.dtype.isFloatingPoint else {
+                throw RuntimeError.badInput(name: input.name, detail: "a \(t.dtype) tensor given for a \(input.dtype) input")
+            }
+            arena.write(t, slot: input.offset, as: input.dtype)
         }
         execute(timings: nil)
         var result: [String: Tensor] = [:]
@@ -48,9 +53,9 @@ public final class Session {
     /// Runs with inputs already in place (see ``inputBuffer(_:)``), timing each step when `timings`
     /// is given (seconds, accumulated per step index).
     public func execute(timings: UnsafeMutablePointer<Double>?) {
-        let scratch = arena + plan.scratchOffset
         for (i, step) in plan.steps.enumerated() {
-            let io = KernelIO(arena: arena, inputs: step.inputs, outputs: step.outputs, scratch: scratch, threads: plan.threads)
+            let io = KernelIO(arena: arena, inputs: step.inputs, outputs: step.outputs, inputCounts: step.inputCounts,
+                              outputCounts: step.outputCounts, scratch: scratch, threads: plan.threads)
             if let timings {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 step.kernel.run(io)
@@ -61,10 +66,12 @@ public final class Session {
         }
     }
 
-    /// The arena region of input `index`, to fill in place before ``execute(timings:)``.
+    /// The arena region of input `index`, a floating input, to fill in place before ``execute(timings:)``.
     public func inputBuffer(_ index: Int) -> UnsafeMutableBufferPointer<Float> {
         let i = plan.inputs[index]
-        return UnsafeMutableBufferPointer(start: arena + i.offset, count: i.shape.reduce(1, *))
+        precondition(i.dtype.arenaElement == .float, "inputBuffer: input '\(i.name)' is \(i.dtype), not floating point")
+        let n = i.shape.reduce(1, *)
+        return UnsafeMutableBufferPointer(start: arena.bind(Float.self, slot: i.offset, count: n), count: n)
     }
 
     /// Output `index` after ``execute(timings:)``.
@@ -72,9 +79,7 @@ public final class Session {
 
     private func read(_ output: Plan.Output) -> Tensor {
         if let c = output.constant { return c }
-        let n = output.shape.reduce(1, *)
-        return Tensor(arena: Array(UnsafeBufferPointer(start: arena + output.offset!, count: n)), shape: output.shape,
-                      dtype: output.dtype)
+        return arena.read(slot: output.offset!, shape: output.shape, dtype: output.dtype)
     }
 
     /// Per-step descriptions, aligned with ``execute(timings:)``'s timing slots.

@@ -101,7 +101,7 @@ public struct Tensor: Sendable, Equatable {
         return t
     }
 
-    /// The values converted to another dtype, with ONNX Cast semantics for the common cases.
+    /// The values converted to another dtype, with ONNX Cast semantics (see ``Cast``) for the common cases.
     public func cast(to type: DType) -> Tensor {
         if type.isFloatingPoint {
             var v = floats
@@ -113,9 +113,11 @@ public struct Tensor: Sendable, Equatable {
         case .int(let ints): v = ints
         case .float(let fl):
             v = fl.map { f -> Int64 in
-                if type == .bool { return f != 0 ? 1 : 0 }
-                guard f.isFinite else { return 0 }
-                return Int64(max(min(f, 9.2e18), -9.2e18))
+                switch type {
+                case .bool: return f != 0 ? 1 : 0
+                case .int32: return Int64(Cast.int32(f))
+                default: return Cast.int64(f)
+                }
             }
         }
         switch type {

@@ -248,5 +248,7 @@ def u2netp_cases():
 
 if __name__ == "__main__":
     op_cases()
+    import make_typed_op_fixtures  # integer run-time values, indexing and sampling ops (same folder)
+    make_typed_op_fixtures.main()
     u2netp_cases()
     print("fixtures written under", FIXTURES, file=sys.stderr)

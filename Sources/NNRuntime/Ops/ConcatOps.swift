@@ -28,7 +28,14 @@ enum ConcatOps {
             for o in 0..<outer { for (t, n) in zip(tensors, blocks) { out += t.integers[o * n..<(o + 1) * n] } }
             return .constants([Tensor(shape: outShape, integers: out, dtype: first.dtype)])
         }
-        for p in parts { try ShapeOps.requireFloat(c, p) }
+        if !parts.allSatisfy({ $0.dtype.arenaElement == .float }) {
+            guard let element = first.dtype.arenaElement, parts.allSatisfy({ $0.dtype == first.dtype }) else {
+                throw c.unsupported("Concat of \(parts.map(\.dtype)) tensors")
+            }
+            let states = c.inputs, present = c.inputs.map { $0 != nil }
+            let op = PlannedOp("Concat") { ElementConcatKernel(blocks: blocks, outer: outer, width: element.byteWidth, operands: Operands(states), present: present) }
+            return .runtime(outputs: [(outShape, first.dtype)], op: op)
+        }
         // Constant parts are copied in from the kernel's own storage.
         let constants = c.inputs.map { $0?.constant?.floats }
         let present = c.inputs.map { $0 != nil }
@@ -64,6 +71,27 @@ final class ConcatKernel: Kernel {
                 k += 1
             }
             Concat.run(inputs: UnsafeBufferPointer(sources), blocks: blocks, outer: outer, output: io.output(0), threads: io.threads)
+        }
+    }
+}
+
+/// Concat of integer or boolean values: each part's blocks copied byte for byte.
+final class ElementConcatKernel: Kernel {
+    let blocks: [Int], outer: Int, width: Int, operands: Operands, present: [Bool]
+    init(blocks: [Int], outer: Int, width: Int, operands: Operands, present: [Bool]) {
+        self.blocks = blocks; self.outer = outer; self.width = width; self.operands = operands; self.present = present
+    }
+
+    func run(_ io: KernelIO) {
+        var dst = io.outputBytes(0)
+        for o in 0..<outer {
+            var k = 0
+            for i in present.indices where present[i] {
+                let n = blocks[k] * width
+                dst.copyMemory(from: operands.bytes(i, io) + o * n, byteCount: n)
+                dst += n
+                k += 1
+            }
         }
     }
 }

@@ -15,6 +15,7 @@ enum ElementwiseOps {
         case "Reciprocal": return .reciprocal
         case "Floor": return .floor
         case "Ceil": return .ceil
+        case "Round": return .round
         case "LeakyRelu": return .leakyRelu(alpha: c.float("alpha") ?? 0.01)
         case "Clip":
             var lo = -Float.greatestFiniteMagnitude, hi = Float.greatestFiniteMagnitude
@@ -32,6 +33,7 @@ enum ElementwiseOps {
 
     static func unary(_ c: NodeContext) throws -> NodeResult {
         let x = try c.input(0)
+        if x.dtype == .int64 || x.dtype == .int32 { return try TypedElementwiseOps.integerUnary(c) }
         let kind = try unaryKind(c)
         if let t = x.constant {
             if case .int(let v) = t.storage, c.op == "Neg" || c.op == "Abs" || c.op == "Relu" {
@@ -79,12 +81,25 @@ enum ElementwiseOps {
         if let ta = a.constant, let tb = b.constant {
             return .constants([fold(kind, ta, tb, outShape)])
         }
+        if (a.dtype == .int64 || a.dtype == .int32) && kind != .pow {
+            let integer: TypedElementwiseOps.Arithmetic
+            switch kind {
+            case .add: integer = .add
+            case .sub: integer = .sub
+            case .mul: integer = .mul
+            case .div: integer = .div
+            case .min: integer = .min
+            case .max: integer = .max
+            case .pow: throw c.unsupported("Pow of a run-time integer tensor")
+            }
+            return try TypedElementwiseOps.integerBinary(c, integer)
+        }
         for s in [a, b] where s.constant == nil { try ShapeOps.requireFloat(c, s) }
         let op = PlannedOp(c.op) {
             BinaryKernel(kind, aShape: a.shape, bShape: b.shape, aConstant: a.constant?.floats, bConstant: b.constant?.floats)
         }
         // Pow keeps its base's type (an integer base with a float exponent gives integers, truncated).
-        let dtype: DType = kind == .pow && !a.dtype.isFloatingPoint ? a.dtype : .float32
+        let dtype: DType = kind == .pow && !a.dtype.isFloatingPoint ? a.dtype : a.dtype.isFloatingPoint ? a.dtype : .float32
         return .runtime(outputs: [(outShape, dtype)], op: op)
     }
 
@@ -107,7 +122,7 @@ enum ElementwiseOps {
                 case .add: out[i] = x &+ y
                 case .sub: out[i] = x &- y
                 case .mul: out[i] = x &* y
-                case .div: out[i] = y == 0 ? 0 : x / y
+                case .div: out[i] = y == 0 ? 0 : x.dividedReportingOverflow(by: y).partialValue
                 case .min: out[i] = Swift.min(x, y)
                 case .max: out[i] = Swift.max(x, y)
                 case .pow: out[i] = Int64(Foundation.pow(Double(x), Double(y)))

@@ -30,6 +30,10 @@ enum LayoutOps {
         guard perm.count == rank, Set(perm) == Set(0..<rank) else { throw c.invalid("perm \(perm) for rank \(rank)") }
         let outShape = perm.map { x.shape[$0] }
         let strides = Tensor.contiguousStrides(x.shape)
+        if x.constant == nil, let element = x.dtype.arenaElement {
+            let copy = StridedCopy(transposing: x.shape, perm: perm)
+            return .runtime(outputs: [(outShape, x.dtype)], op: PlannedOp("Transpose") { StridedCopyKernel(copy, element: element) })
+        }
         return try TensorFunction(infer: { _ in [(outShape, x.dtype)] }) { args in
             let idx = indexMap(outShape) { coord in (0..<rank).reduce(0) { $0 + coord[$1] * strides[perm[$1]] } }
             return [gather(args[0]!, idx, shape: outShape)]
@@ -74,6 +78,11 @@ enum LayoutOps {
         guard repeats.count == x.shape.count, repeats.allSatisfy({ $0 >= 0 }) else { throw c.invalid("repeats \(repeats)") }
         let outShape = zip(x.shape, repeats).map { $0 * $1 }
         let strides = Tensor.contiguousStrides(x.shape)
+        if x.constant == nil, let element = x.dtype.arenaElement {
+            // The output read as [r₀, n₀, r₁, n₁, …]: each repeat reads the whole input axis again.
+            let copy = StridedCopy(shape: zip(repeats, x.shape).flatMap { [$0, $1] }, strides: strides.flatMap { [0, $0] })
+            return .runtime(outputs: [(outShape, x.dtype)], op: PlannedOp("Tile") { StridedCopyKernel(copy, element: element) })
+        }
         return try TensorFunction(infer: { _ in [(outShape, x.dtype)] }) { args in
             let idx = indexMap(outShape) { coord in (0..<coord.count).reduce(0) { $0 + (coord[$1] % x.shape[$1]) * strides[$1] } }
             return [gather(args[0]!, idx, shape: outShape)]
@@ -84,6 +93,10 @@ enum LayoutOps {
         let x = try c.input(0)
         let target = try c.constantInput(1).integers.map { Int($0) }
         guard let outShape = Elementwise.broadcastShape(x.shape, target) else { throw c.invalid("\(x.shape) does not expand to \(target)") }
+        if x.constant == nil, let element = x.dtype.arenaElement {
+            let copy = StridedCopy(shape: outShape, strides: Elementwise.broadcastStrides(x.shape, to: outShape))
+            return .runtime(outputs: [(outShape, x.dtype)], op: PlannedOp("Expand") { StridedCopyKernel(copy, element: element) })
+        }
         return try TensorFunction(infer: { _ in [(outShape, x.dtype)] }) { args in
             [gather(args[0]!, TensorIndex.broadcastIndices(args[0]!.shape, to: outShape), shape: outShape)]
         }.plan(c)
@@ -176,5 +189,20 @@ enum LayoutOps {
             }
             return [gather(args[0]!, idx, shape: outShape)]
         }.plan(c)
+    }
+}
+
+/// Transpose, Expand and Tile at run time: one strided copy (``StridedCopy``) for any element type.
+final class StridedCopyKernel: Kernel {
+    let copy: StridedCopy, element: ArenaElement
+    init(_ copy: StridedCopy, element: ArenaElement) { self.copy = copy; self.element = element }
+
+    func run(_ io: KernelIO) {
+        switch element {
+        case .float: copy.run(io.input(0), io.output(0), threads: io.threads)
+        case .int64: copy.run(io.input(0, as: Int64.self), io.output(0, as: Int64.self), threads: io.threads)
+        case .int32: copy.run(io.input(0, as: Int32.self), io.output(0, as: Int32.self), threads: io.threads)
+        case .bool: copy.run(io.input(0, as: UInt8.self), io.output(0, as: UInt8.self), threads: io.threads)
+        }
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import NNTensor
 
-/// The less common element-wise ops, as tensor functions: activations, PRelu, Where, Equal, and the
-/// variadic Sum / Mean / Max / Min.
+/// The less common element-wise ops, as tensor functions: activations, PRelu, and the variadic
+/// Sum / Mean / Max / Min.
 enum MathOps {
     static func same(_ inputs: [ValueState?]) throws -> [(shape: [Int], dtype: DType)] {
         guard let x = inputs.first ?? nil else { throw RuntimeError.invalidGraph("missing input") }
@@ -70,36 +70,6 @@ enum MathOps {
             out = b
         }
         return out
-    }
-
-    /// Where(condition, X, Y), with three-way broadcasting.
-    static func whereOp(_ c: NodeContext) throws -> NodeResult {
-        let cond = try c.input(0), x = try c.input(1), y = try c.input(2)
-        guard let shape = broadcast([cond.shape, x.shape, y.shape]) else { throw c.invalid("shapes do not broadcast") }
-        return try TensorFunction(infer: { _ in [(shape, x.dtype)] }) { args in
-            let cv = TensorIndex.doubles(args[0]!), xv = TensorIndex.doubles(args[1]!), yv = TensorIndex.doubles(args[2]!)
-            let ci = TensorIndex.broadcastIndices(args[0]!.shape, to: shape)
-            let xi = TensorIndex.broadcastIndices(args[1]!.shape, to: shape), yi = TensorIndex.broadcastIndices(args[2]!.shape, to: shape)
-            return [TensorIndex.make(shape, (0..<ci.count).map { cv[ci[$0]] != 0 ? xv[xi[$0]] : yv[yi[$0]] }, like: x.dtype)]
-        }.plan(c)
-    }
-
-    /// Equal, Less, Greater…: comparisons with broadcasting, giving bool.
-    static func compare(_ c: NodeContext) throws -> NodeResult {
-        let a = try c.input(0), b = try c.input(1)
-        guard let shape = broadcast([a.shape, b.shape]) else { throw c.invalid("shapes do not broadcast") }
-        let test: (Double, Double) -> Bool
-        switch c.op {
-        case "Equal": test = { $0 == $1 }
-        case "Less": test = { $0 < $1 }
-        case "Greater": test = { $0 > $1 }
-        default: throw c.unsupported("no comparison")
-        }
-        return try TensorFunction(infer: { _ in [(shape, .bool)] }) { args in
-            let av = TensorIndex.doubles(args[0]!), bv = TensorIndex.doubles(args[1]!)
-            let ai = TensorIndex.broadcastIndices(args[0]!.shape, to: shape), bi = TensorIndex.broadcastIndices(args[1]!.shape, to: shape)
-            return [Tensor(shape: shape, integers: (0..<ai.count).map { test(av[ai[$0]], bv[bi[$0]]) ? 1 : 0 }, dtype: .bool)]
-        }.plan(c)
     }
 
     /// Sum, Mean, Max, Min over any number of broadcast operands (two-operand Sum / Max / Min run as

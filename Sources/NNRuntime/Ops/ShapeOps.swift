@@ -26,17 +26,29 @@ enum ShapeOps {
 
     static func gather(_ c: NodeContext) throws -> NodeResult {
         let data = try c.input(0)
-        let indices = try c.constantInput(1)
         let axis = try c.axis(c.int("axis", default: 0), rank: data.shape.count)
-        let outShape = Array(data.shape[..<axis]) + indices.shape + Array(data.shape[(axis + 1)...])
         let n = data.shape[axis]
+        let outer = data.shape[..<axis].reduce(1, *)
+        let inner = data.shape[(axis + 1)...].reduce(1, *)
+        guard let indices = try c.input(1).constant else {
+            // Indices computed at run time: read and checked by the kernel (out-of-range slices give zeros).
+            let ind = try c.input(1)
+            try requireStored(c, data)
+            guard ind.dtype == .int64 || ind.dtype == .int32 else { throw c.invalid("indices of type \(ind.dtype)") }
+            let outShape = Array(data.shape[..<axis]) + ind.shape + Array(data.shape[(axis + 1)...])
+            let width = data.dtype.arenaElement!.byteWidth, wide = ind.dtype == .int64
+            let count = ind.shape.reduce(1, *)
+            let op = PlannedOp("Gather") {
+                GatherKernel(outer: outer, axisLength: n, inner: inner, width: width, indices: nil, runTimeIndices: (count, wide))
+            }
+            return .runtime(outputs: [(outShape, data.dtype)], op: op)
+        }
+        let outShape = Array(data.shape[..<axis]) + indices.shape + Array(data.shape[(axis + 1)...])
         let idx = try indices.integers.map { i -> Int in
             let k = Int(i) < 0 ? Int(i) + n : Int(i)
             guard k >= 0 && k < n else { throw c.invalid("index \(i) is out of range for axis of size \(n)") }
             return k
         }
-        let outer = data.shape[..<axis].reduce(1, *)
-        let inner = data.shape[(axis + 1)...].reduce(1, *)
         if let t = data.constant {
             func pick<T>(_ v: [T]) -> [T] {
                 var out: [T] = []
@@ -49,8 +61,11 @@ enum ShapeOps {
             case .int(let v): return .constants([Tensor(shape: outShape, integers: pick(v), dtype: t.dtype)])
             }
         }
-        try requireFloat(c, data)
-        let op = PlannedOp("Gather") { GatherKernel(outer: outer, axisLength: n, inner: inner, indices: idx) }
+        try requireStored(c, data)
+        let width = data.dtype.arenaElement!.byteWidth
+        let op = PlannedOp("Gather") {
+            GatherKernel(outer: outer, axisLength: n, inner: inner, width: width, indices: idx, runTimeIndices: nil)
+        }
         return .runtime(outputs: [(outShape, data.dtype)], op: op)
     }
 
@@ -155,18 +170,21 @@ enum ShapeOps {
     /// The data under a new shape: folded when constant, otherwise a copy at run time.
     static func reshape(_ c: NodeContext, _ data: ValueState, to shape: [Int]) -> NodeResult {
         if let t = data.constant { return .constants([t.reshaped(shape)]) }
-        let n = shape.reduce(1, *)
-        return .runtime(outputs: [(shape, data.dtype)], op: PlannedOp(c.op) { CopyKernel(count: n) })
+        let bytes = ArenaMemory.slots(count: shape.reduce(1, *), dtype: data.dtype) * 4
+        return .runtime(outputs: [(shape, data.dtype)], op: PlannedOp(c.op) { CopyKernel(bytes: bytes) })
     }
 
     static func cast(_ c: NodeContext) throws -> NodeResult {
         let data = try c.input(0)
         guard let code = c.int("to"), let onnxType = ONNXTypeCode(code) else { throw c.unsupported("Cast to type \(c.int("to") ?? -1)") }
         if let t = data.constant { return .constants([t.cast(to: onnxType)]) }
-        guard data.dtype == .float32 && onnxType == .float32 else {
+        guard let from = data.dtype.arenaElement, let to = onnxType.arenaElement else {
             throw c.unsupported("Cast of a run-time \(data.dtype) tensor to \(onnxType)")
         }
-        return reshape(c, data, to: data.shape)
+        let toHalf = onnxType == .float16 && data.dtype != .float16
+        if from == to && !toHalf { return reshape(c, data, to: data.shape) }
+        let n = data.shape.reduce(1, *)
+        return .runtime(outputs: [(data.shape, onnxType)], op: PlannedOp("Cast") { CastKernel(from: from, to: to, toHalf: toHalf, count: n) })
     }
 
     static func slice(_ c: NodeContext) throws -> NodeResult {
@@ -225,7 +243,7 @@ enum ShapeOps {
             case .int(let v): return .constants([Tensor(shape: outShape, integers: src.map { v[$0] }, dtype: t.dtype)])
             }
         }
-        try requireFloat(c, data)
+        try requireStored(c, data)
         // Copy whole rows: trailing dimensions taken in full, plus the innermost sliced one when its step is 1,
         // form contiguous runs (a channel slice of NCHW is a single run).
         var p = r - 1
@@ -244,13 +262,21 @@ enum ShapeOps {
             while d >= 0 { idx[d] += 1; if idx[d] < outShape[d] { break }; idx[d] = 0; d -= 1 }
         }
         return .runtime(outputs: [(outShape, data.dtype)],
-                        op: PlannedOp("Slice") { RowCopyKernel(rowStarts: rowStarts, rowLength: rowLength) })
+                        op: PlannedOp("Slice") {
+                            RowCopyKernel(rowStarts: rowStarts, rowLength: rowLength, width: data.dtype.arenaElement!.byteWidth)
+                        })
     }
 
     static func clampInt(_ v: Int64) -> Int { Int(max(min(v, Int64(Int32.max)), Int64(Int32.min))) }
 
+    /// Floating-point values (stored as Float: float32, and float16 / float64 computed in float32).
     static func requireFloat(_ c: NodeContext, _ s: ValueState) throws {
-        guard s.dtype == .float32 else { throw c.unsupported("run-time \(s.dtype) tensors (only float32 runs; integer tensors must fold)") }
+        guard s.dtype.arenaElement == .float else { throw c.unsupported("run-time \(s.dtype) tensors (this op runs on floating-point values)") }
+    }
+
+    /// Values of a type the arena stores (float32/16/64, int64, int32, bool).
+    static func requireStored(_ c: NodeContext, _ s: ValueState) throws {
+        guard s.dtype.arenaElement != nil else { throw c.unsupported("run-time \(s.dtype) tensors (narrow integer types only fold)") }
     }
 }
 
@@ -273,34 +299,91 @@ func ONNXTypeCode(_ code: Int) -> DType? {
     }
 }
 
-/// Gathers slices along one axis.
+/// Gathers slices along one axis, for elements of any width: indices fixed when planning, or read at run
+/// time from input 1 (int64 or int32; negative ones count from the end, out-of-range ones give zeros).
 final class GatherKernel: Kernel {
-    let outer: Int, axisLength: Int, inner: Int, indices: [Int]
-    init(outer: Int, axisLength: Int, inner: Int, indices: [Int]) {
-        self.outer = outer; self.axisLength = axisLength; self.inner = inner; self.indices = indices
+    let outer: Int, axisLength: Int, inner: Int, width: Int
+    let indices: [Int]?
+    let runTimeIndices: (count: Int, wide: Bool)?
+
+    init(outer: Int, axisLength: Int, inner: Int, width: Int, indices: [Int]?, runTimeIndices: (count: Int, wide: Bool)?) {
+        self.outer = outer; self.axisLength = axisLength; self.inner = inner; self.width = width
+        self.indices = indices; self.runTimeIndices = runTimeIndices
     }
+
     func run(_ io: KernelIO) {
-        let src = io.input(0)
-        var dst = io.output(0)
+        let src = io.inputBytes(0)
+        var dst = io.outputBytes(0)
+        let slice = inner * width
+        if let indices {
+            for o in 0..<outer {
+                for k in indices {
+                    dst.copyMemory(from: src + (o * axisLength + k) * slice, byteCount: slice)
+                    dst += slice
+                }
+            }
+            return
+        }
+        guard let runTime = runTimeIndices else { return }
+        let count = runTime.count, wide = runTime.wide
+        let i64 = wide ? io.input(1, as: Int64.self) : nil, i32 = wide ? nil : io.input(1, as: Int32.self)
         for o in 0..<outer {
-            for k in indices {
-                dst.update(from: src + (o * axisLength + k) * inner, count: inner)
-                dst += inner
+            for j in 0..<count {
+                var k = Int(i64?[j] ?? Int64(i32![j]))
+                if k < 0 { k += axisLength }
+                if k >= 0 && k < axisLength {
+                    dst.copyMemory(from: src + (o * axisLength + k) * slice, byteCount: slice)
+                } else {
+                    dst.initializeMemory(as: UInt8.self, repeating: 0, count: slice)
+                }
+                dst += slice
             }
         }
     }
 }
 
-/// Copies runs of `rowLength` elements from precomputed source offsets (run-time Slice).
+/// Copies runs of `rowLength` elements of `width` bytes from precomputed source element offsets (run-time Slice).
 final class RowCopyKernel: Kernel {
-    let rowStarts: [Int], rowLength: Int
-    init(rowStarts: [Int], rowLength: Int) { self.rowStarts = rowStarts; self.rowLength = rowLength }
+    let rowStarts: [Int], rowLength: Int, width: Int
+    init(rowStarts: [Int], rowLength: Int, width: Int) { self.rowStarts = rowStarts; self.rowLength = rowLength; self.width = width }
     func run(_ io: KernelIO) {
-        let src = io.input(0)
-        var dst = io.output(0)
+        let src = io.inputBytes(0)
+        var dst = io.outputBytes(0)
+        let bytes = rowLength * width
         for start in rowStarts {
-            dst.update(from: src + start, count: rowLength)
-            dst += rowLength
+            dst.copyMemory(from: src + start * width, byteCount: bytes)
+            dst += bytes
+        }
+    }
+}
+
+/// Converts between element types (``Cast``) at run time.
+final class CastKernel: Kernel {
+    let from: ArenaElement, to: ArenaElement, toHalf: Bool, count: Int
+    init(from: ArenaElement, to: ArenaElement, toHalf: Bool, count: Int) {
+        self.from = from; self.to = to; self.toHalf = toHalf; self.count = count
+    }
+
+    func run(_ io: KernelIO) {
+        let n = count, half = toHalf
+        switch (from, to) {
+        case (.float, .float):
+            let x = io.input(0), y = io.output(0)
+            if half { Cast.map(x, y, count: n, Cast.half) } else if x != UnsafePointer(y) { y.update(from: x, count: n) }
+        case (.float, .int64): Cast.map(io.input(0), io.output(0, as: Int64.self), count: n, Cast.int64)
+        case (.float, .int32): Cast.map(io.input(0), io.output(0, as: Int32.self), count: n, Cast.int32)
+        case (.float, .bool): Cast.map(io.input(0), io.output(0, as: UInt8.self), count: n) { $0 != 0 ? 1 : 0 }
+        case (.int64, .float): Cast.map(io.input(0, as: Int64.self), io.output(0), count: n) { half ? Cast.half(Float($0)) : Float($0) }
+        case (.int64, .int32): Cast.map(io.input(0, as: Int64.self), io.output(0, as: Int32.self), count: n) { Int32(truncatingIfNeeded: $0) }
+        case (.int64, .bool): Cast.map(io.input(0, as: Int64.self), io.output(0, as: UInt8.self), count: n) { $0 != 0 ? 1 : 0 }
+        case (.int32, .float): Cast.map(io.input(0, as: Int32.self), io.output(0), count: n) { half ? Cast.half(Float($0)) : Float($0) }
+        case (.int32, .int64): Cast.map(io.input(0, as: Int32.self), io.output(0, as: Int64.self), count: n) { Int64($0) }
+        case (.int32, .bool): Cast.map(io.input(0, as: Int32.self), io.output(0, as: UInt8.self), count: n) { $0 != 0 ? 1 : 0 }
+        case (.bool, .float): Cast.map(io.input(0, as: UInt8.self), io.output(0), count: n) { $0 != 0 ? 1 : 0 }
+        case (.bool, .int64): Cast.map(io.input(0, as: UInt8.self), io.output(0, as: Int64.self), count: n) { $0 != 0 ? 1 : 0 }
+        case (.bool, .int32): Cast.map(io.input(0, as: UInt8.self), io.output(0, as: Int32.self), count: n) { $0 != 0 ? 1 : 0 }
+        case (.int64, .int64), (.int32, .int32), (.bool, .bool):
+            io.outputBytes(0).copyMemory(from: io.inputBytes(0), byteCount: n * from.byteWidth)
         }
     }
 }

@@ -17,9 +17,10 @@ struct TensorFunction {
         if c.allInputsConstant {
             return .constants(evaluate(c.inputs.map { $0?.constant }))
         }
-        for s in c.inputs { if let s, s.constant == nil, !s.dtype.isFloatingPoint && s.dtype != .bool && s.dtype != .int64 && s.dtype != .int32 {
+        for s in c.inputs { if let s, s.constant == nil, s.dtype.arenaElement == nil {
             throw c.unsupported("run-time \(s.dtype) tensors")
         } }
+        for o in outputs where o.dtype.arenaElement == nil { throw c.unsupported("run-time \(o.dtype) results") }
         let states = c.inputs
         let evaluate = self.evaluate
         let op = PlannedOp(c.op) { TensorFunctionKernel(inputs: states, outputs: outputs, evaluate: evaluate) }
@@ -27,8 +28,8 @@ struct TensorFunction {
     }
 }
 
-/// Runs a ``TensorFunction`` on arena buffers: run-time inputs are read into tensors (integer and boolean
-/// values live in the float arena as exact small integers), constants were captured when planning.
+/// Runs a ``TensorFunction`` on arena buffers: run-time inputs are read into tensors of their own type,
+/// constants were captured when planning, results are stored as their declared types.
 final class TensorFunctionKernel: Kernel {
     let inputs: [ValueState?]
     let outputs: [(shape: [Int], dtype: DType)]
@@ -45,18 +46,11 @@ final class TensorFunctionKernel: Kernel {
         for (i, s) in inputs.enumerated() {
             guard let s else { args.append(nil); continue }
             if let c = s.constant { args.append(c); continue }
-            let n = s.shape.reduce(1, *)
-            let values = Array(UnsafeBufferPointer(start: io.input(i), count: n))
-            args.append(Tensor(arena: values, shape: s.shape, dtype: s.dtype))
+            args.append(io.arena.read(slot: io.inputs[i], shape: s.shape, dtype: s.dtype))
         }
         let results = evaluate(args)
         for (k, r) in results.enumerated() where k < io.outputs.count && io.outputs[k] >= 0 {
-            let out = io.output(k)
-            if case .float(let v) = r.storage {
-                v.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: $0.count) }
-            } else {
-                for (j, x) in r.integers.enumerated() { out[j] = Float(x) }
-            }
+            io.arena.write(r, slot: io.outputs[k], as: outputs[k].dtype)
         }
     }
 }

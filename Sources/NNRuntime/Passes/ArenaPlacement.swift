@@ -16,14 +16,14 @@ package struct ArenaPlacement {
         }
     }
 
-    /// Floats the placed values need, the arena's value region.
+    /// Slots (4 bytes each) the placed values need, the arena's value region.
     package private(set) var size = 0
 
     package init() {}
 
     package static func rounded(_ n: Int) -> Int { (max(n, 1) + 15) & ~15 }
 
-    /// Places `values`; returns each one's offset in floats.
+    /// Places `values` (counts in 4-byte slots); returns each one's offset in slots (a multiple of 16: 64-byte aligned).
     package mutating func place(_ values: [Lifetime]) -> [String: Int] {
         let order = values.sorted { ($0.count, $1.first, $1.name) > ($1.count, $0.first, $0.name) }
         var placed: [(offset: Int, size: Int, first: Int, last: Int)] = []

@@ -16,7 +16,9 @@ package struct ConcatElision: PlanPass {
             guard let out = concat.outputs.first, let shape = graph.states[out]?.shape, !shape.isEmpty else { continue }
             var axis = 0
             if case .int(let a)? = concat.node.attributes["axis"] { axis = Int(a) < 0 ? Int(a) + shape.count : Int(a) }
-            guard shape[..<axis].reduce(1, *) == 1, Set(names).count == names.count else { continue }
+            // Float values only: their slots are their elements, so an input's place in the output is its element offset.
+            guard shape[..<axis].reduce(1, *) == 1, Set(names).count == names.count,
+                  graph.states[out]?.dtype.arenaElement == .float else { continue }
             let eligible = names.allSatisfy { n in
                 graph.isRunTime(n) && !feeds.contains(n) && !outputs.contains(n) && graph.homes[n] == nil
                     && producers[n] != nil && producers[n]!.op.opType != "Concat"

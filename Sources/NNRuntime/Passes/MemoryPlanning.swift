@@ -4,9 +4,9 @@ import NNTensor
 /// inputs written into it, see ``PlanGraph/homes``) holds its space from its first definition to its last
 /// read; ``ArenaPlacement`` packs the lifetimes.
 package struct MemoryPlanning {
-    /// Where every run-time value lies, and the floats the values need in all.
+    /// Where every run-time value lies, and the 4-byte slots the values need in all.
     package struct Layout {
-        /// Offset in floats of each allocation.
+        /// Offset in slots of each allocation.
         let allocations: [String: Int]
         let homes: [String: (root: String, offset: Int)]
         package let valueFloats: Int
@@ -33,7 +33,7 @@ package struct MemoryPlanning {
         for (i, step) in graph.steps.enumerated() { for o in step.outputs where !o.isEmpty { define(o, at: i) } }
         var arena = ArenaPlacement()
         let unitOffsets = arena.place(first.keys.sorted().map {
-            ArenaPlacement.Lifetime(name: $0, first: first[$0]!, last: last[$0]!, count: graph.elementCount($0))
+            ArenaPlacement.Lifetime(name: $0, first: first[$0]!, last: last[$0]!, count: graph.slotCount($0))
         })
         return Layout(allocations: unitOffsets, homes: graph.homes, valueFloats: arena.size)
     }

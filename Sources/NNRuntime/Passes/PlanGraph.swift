@@ -73,6 +73,8 @@ package final class PlanGraph {
 
     /// Element count of a value.
     package func elementCount(_ name: String) -> Int { states[name]!.shape.reduce(1, *) }
+    /// Arena slots the value needs (``ArenaMemory/slots(count:dtype:)``).
+    package func slotCount(_ name: String) -> Int { ArenaMemory.slots(count: elementCount(name), dtype: states[name]!.dtype) }
 }
 
 /// A node that survived folding, as the passes rewrite it.

@@ -53,26 +53,23 @@ package enum ConstantEvaluation {
     package static func run(_ op: PlannedOp, inputs: [ValueState?], outputs: [(shape: [Int], dtype: DType)]) -> [Tensor] {
         let kernel = op.makeKernel()
         var offsets: [Int] = [], total = 0
-        for s in inputs {
-            guard let s else { offsets.append(-1); continue }
-            offsets.append(total)
-            total += max(s.shape.reduce(1, *), 1)
+        func place(_ shape: [Int], _ dtype: DType) -> Int {
+            let at = total
+            total += ArenaPlacement.rounded(ArenaMemory.slots(count: shape.reduce(1, *), dtype: dtype))
+            return at
         }
-        var outOffsets: [Int] = []
-        for o in outputs { outOffsets.append(total); total += max(o.shape.reduce(1, *), 1) }
-        let arena = UnsafeMutableBufferPointer<Float>.allocate(capacity: total + 16)
-        arena.initialize(repeating: 0)
-        let scratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: kernel.scratchFloats(threads: 1) + 16)
+        for s in inputs { offsets.append(s.map { place($0.shape, $0.dtype) } ?? -1) }
+        let outOffsets = outputs.map { place($0.shape, $0.dtype) }
+        let arena = ArenaMemory.allocate(slots: total)
+        let scratchFloats = kernel.scratchFloats(threads: 1) + 16
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchFloats)
+        scratch.initialize(repeating: 0, count: scratchFloats)
         defer { arena.deallocate(); scratch.deallocate() }
-        for (s, o) in zip(inputs, offsets) where o >= 0 {
-            let values = s!.constant!.floats
-            _ = UnsafeMutableBufferPointer(rebasing: arena[o..<(o + values.count)]).update(fromContentsOf: values)
-        }
-        kernel.run(KernelIO(arena: arena.baseAddress!, inputs: offsets, outputs: outOffsets, scratch: scratch.baseAddress!, threads: 1))
-        return zip(outputs, outOffsets).map { o, offset in
-            let count = o.shape.reduce(1, *)
-            return Tensor(arena: Array(arena[offset..<(offset + count)]), shape: o.shape, dtype: o.dtype)
-        }
+        for (s, o) in zip(inputs, offsets) where o >= 0 { arena.write(s!.constant!, slot: o, as: s!.dtype) }
+        let counts = inputs.map { $0?.shape.reduce(1, *) ?? 0 }
+        kernel.run(KernelIO(arena: arena, inputs: offsets, outputs: outOffsets, inputCounts: counts,
+                            outputCounts: outputs.map { $0.shape.reduce(1, *) }, scratch: scratch, threads: 1))
+        return zip(outputs, outOffsets).map { o, offset in arena.read(slot: offset, shape: o.shape, dtype: o.dtype) }
     }
 }
 

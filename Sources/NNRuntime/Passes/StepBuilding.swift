@@ -25,16 +25,20 @@ package struct StepBuilding {
             let kernel = step.op.makeKernel()
             built.scratchFloats = max(built.scratchFloats, kernel.scratchFloats(threads: threads))
             let inputs = step.stepInputs.map { graph.isRunTime($0) ? layout.offset($0) : -1 }
+            let inputCounts = step.stepInputs.map { graph.isRunTime($0) ? graph.elementCount($0) : 0 }
+            let outputCounts = step.outputs.map { $0.isEmpty || graph.states[$0] == nil ? 0 : graph.elementCount($0) }
             built.steps.append(Plan.Step(name: step.name, opType: step.op.opType, kernel: kernel, inputs: inputs,
                                          outputs: step.outputs.map { $0.isEmpty ? -1 : layout.offset($0) },
+                                         inputCounts: inputCounts, outputCounts: outputCounts,
                                          multiplyAdds: step.op.multiplyAdds,
                                          outputShape: step.outputs.first.flatMap { graph.states[$0]?.shape } ?? []))
-            if step.op.opType == "Conv" {
+            if step.op.opType == "Conv" || step.op.opType == "DeformConv" {
                 built.convolutions += 1
                 built.multiplyAdds += step.op.multiplyAdds
             }
         }
-        built.inputs = graph.feedNames.map { Plan.Input(name: $0, shape: graph.states[$0]!.shape, offset: layout.offset($0)) }
+        built.inputs = graph.feedNames.map { Plan.Input(name: $0, shape: graph.states[$0]!.shape, dtype: graph.states[$0]!.dtype,
+                                                          offset: layout.offset($0)) }
         built.outputs = graph.outputNames.map { name in
             let s = graph.states[name]!
             return Plan.Output(name: name, shape: s.shape, dtype: s.dtype, offset: s.constant == nil ? layout.offset(name) : nil,

@@ -51,10 +51,11 @@ package struct InputBinding: PlanPass {
             guard shape.allSatisfy({ $0 > 0 }), shape.reduce(1, *) <= 1 << 31 else {
                 throw RuntimeError.badInput(name: info.name, detail: "invalid shape \(shape)")
             }
-            if let type = info.elementType, type != .float {
-                throw RuntimeError.badInput(name: info.name, detail: "inputs of type \(type) are not supported (float32 only)")
+            let dtype = info.elementType.map { DType(onnx: $0) } ?? .float32
+            if dtype.arenaElement == nil || info.elementType == .bfloat16 || info.elementType == .string {
+                throw RuntimeError.badInput(name: info.name, detail: "inputs of type \(info.elementType.map { "\($0)" } ?? "?") are not supported (float32, float16, float64, int64, int32 and bool are)")
             }
-            graph.states[info.name] = ValueState(shape: shape, dtype: .float32, constant: nil)
+            graph.states[info.name] = ValueState(shape: shape, dtype: dtype, constant: nil)
             graph.feedNames.append(info.name)
         }
         for name in givenShapes.keys where !graph.feedNames.contains(name) && !knownInputs.contains(name) {

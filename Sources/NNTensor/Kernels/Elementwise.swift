@@ -8,6 +8,8 @@ package enum Elementwise {
         case clip(min: Float, max: Float)
         case leakyRelu(alpha: Float)
         case neg, abs, sqrt, exp, reciprocal, floor, ceil, tanh
+        /// Round half to even (ONNX Round).
+        case round
         case identity
     }
 
@@ -44,6 +46,7 @@ package enum Elementwise {
         case .reciprocal: map(x, y, count, { 1 / $0 }, { 1 / $0 })
         case .floor: map(x, y, count, { $0.rounded(.down) }, { $0.rounded(.down) })
         case .ceil: map(x, y, count, { $0.rounded(.up) }, { $0.rounded(.up) })
+        case .round: map(x, y, count, { $0.rounded(.toNearestOrEven) }, { $0.rounded(.toNearestOrEven) })
         case .tanh:
             // tanh(x) = 2·sigmoid(2x) − 1, which cancels near 0: there (|x| < 0.625) an odd polynomial,
             // the minimax fit of Cephes' tanhf, keeps the relative error near float's.
