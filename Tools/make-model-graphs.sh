@@ -20,6 +20,7 @@ if [ "${1:-}" = "--fixtures" ]; then
   "$py" $ref/make_deform_block.py $fx --fixture --name deform7 --kernel 7 --channels 8 --size 16,16
   "$py" $ref/make_deform_block.py $fx --fixture --name deform-strided --kernel 3 --channels 16 --size 21,20 \
     --stride 2 --dilation 2 --groups 2 --offset-groups 2 --pad 2
+  "$py" $ref/make_deform_near_misses.py $fx
   "$py" $ref/make_isnet.py $fx/isnet-small --fixture
   "$py" $ref/make_birefnet.py $fx --fixture
   du -sh $fx/deform* $fx/isnet* $fx/birefnet* $fx/swin* 2>/dev/null || true

@@ -157,4 +157,7 @@ public struct PlanStatistics: Sendable {
     public var resizesReadInPlace: Int = 0
     /// BatchNormalizations folded into the convolution before them.
     public var foldedBatchNorms: Int = 0
+    /// Deformable convolutions written as ordinary ops (Pad, index arithmetic, four GatherND, Sum, Conv) run as
+    /// one `DeformConv` kernel instead.
+    public var fusedDeformChains: Int = 0
 }

@@ -2,7 +2,7 @@ import NNTensor
 import ONNXFormat
 
 /// Turns a graph into a ``Plan`` by running passes over a ``PlanGraph``, in this order: constants and
-/// inputs bound, shapes inferred with folding, dead steps removed, activations and residual Adds fused into
+/// inputs bound, shapes inferred with folding, dead steps removed, deformable-convolution chains fused, activations and residual Adds fused into
 /// their producers, Concats and Resizes read in place by the convolution after them, Concats elided, memory
 /// placed, kernels built.
 struct Planner {
@@ -28,6 +28,7 @@ struct Planner {
         try ShapeInference(nodes: onnx.nodes, opset: model.opsetVersion, options: options).run(on: graph)
         try DeadStepRemoval().run(on: graph)
         let removedNodes = model.graph.nodes.count - graph.steps.count  // folded into constants or never needed
+        let fusedDeformChains = try DeformChainFusion(opset: model.opsetVersion, options: options).run(on: graph)
         let fusedActivations = try ActivationFusion().run(on: graph)
         let fusedResiduals = try ResidualFusion().run(on: graph)
         let concatsReadInPlace = try ConcatReadInPlace().run(on: graph)
@@ -43,7 +44,7 @@ struct Planner {
                                         foldedNodes: removedNodes, fusedActivations: fusedActivations,
                                         elidedConcats: elidedConcats, fusedResiduals: fusedResiduals,
                                         concatsReadInPlace: concatsReadInPlace, resizesReadInPlace: resizesReadInPlace,
-                                        foldedBatchNorms: foldedBatchNorms)
+                                        foldedBatchNorms: foldedBatchNorms, fusedDeformChains: fusedDeformChains)
         return Result(inputs: built.inputs, outputs: built.outputs, steps: built.steps, valueFloats: layout.valueFloats,
                       scratchFloats: built.scratchFloats, statistics: statistics)
     }
