@@ -104,8 +104,10 @@ struct DeformChainMatch {
     }
 
     /// Whether `value` is the scalar (or one-element) constant `expected`.
-    private func isScalar(_ value: String, _ expected: Double) -> Bool {
-        guard let c = constant(value), c.count == 1 else { return false }
+    private func isScalar(_ value: String, _ expected: Double) -> Bool { Self.isScalar(graph, value, expected) }
+
+    private static func isScalar(_ graph: PlanGraph, _ value: String, _ expected: Double) -> Bool {
+        guard !value.isEmpty, let c = graph.states[value]?.constant, c.count == 1 else { return false }
         return c.dtype.isFloatingPoint ? Double(c.floats[0]) == expected : Double(c.integers[0]) == expected
     }
 
@@ -183,7 +185,8 @@ struct DeformChainMatch {
         var sum = masked
         if let s = producers[masked], s.node.opType == "Mul" {
             var maskValue: String?
-            guard let other = binary(masked, "Mul", where: { shape($0) == tapShape && producers[$0]?.node.opType == "Reshape" }) else { return nil }
+            guard let other = binary(masked, "Mul", where: { [graph, producers] in
+                graph.states[$0]?.shape == tapShape && producers[$0]?.node.opType == "Reshape" }) else { return nil }
             for candidate in producers[masked]!.node.inputs where candidate != other { maskValue = candidate }
             guard let maskValue, let m = reshape(maskValue, to: tapShape), shape(m) == [batch, offsetGroups * taps, h, wOut] else { return nil }
             mask = m
@@ -269,7 +272,7 @@ struct DeformChainMatch {
         }
 
         // Every intermediate is read only inside the chain.
-        let external: Set<String> = [input, offset] .union(mask.map { [$0] } ?? [])
+        let external = Set([input, offset] + (mask.map { [$0] } ?? []))
         for s in steps {
             for value in s.outputs where !value.isEmpty && value != output {
                 if graph.outputNames.contains(value) { return nil }
@@ -399,7 +402,7 @@ struct DeformChainMatch {
         var sliced = clip.node.inputs[0]
         var next = false
         if producers[sliced]?.node.opType == "Add" {
-            guard let other = binary(sliced, "Add", where: { isScalar($0, 1) }) else { return nil }
+            guard let other = binary(sliced, "Add", where: { [graph] in Self.isScalar(graph, $0, 1) }) else { return nil }
             sliced = other
             next = true
         }
