@@ -59,11 +59,14 @@ enum ConvOps {
         let wv = weights.floats
         let geometry = g
         let choice = c.options.convolution
-        // Winograd where a 3×3 convolution has enough channels and pixels for its transforms to pay (below
-        // 40 pixels across, most of a 16-tile step would be padding, and the transformed weights take 4×
-        // the memory of the direct kernel's).
+        // Winograd where a 3×3 convolution has enough channels and pixels for its transforms to pay: 40 pixels
+        // across or more (below that most of a 16-tile step is padding, and the transformed weights take 4× the
+        // memory of the direct kernel's), or 16 and more when both sides have 128 channels or more — there the
+        // channel products dominate the padding (IS-Net's 256–512-channel 32×32 stages: 110 GFLOP/s direct,
+        // about 330 through F(4×4,3×3) on the development machine).
         let plain3x3 = WinogradF43.supports(g)
-        let winogradPays = g.outChannels >= 8 && g.inChannels >= 8 && g.outWidth >= 40
+        let wideEnough = g.outWidth >= 40 || (g.outWidth >= 16 && g.inChannels >= 128 && g.outChannels >= 128)
+        let winogradPays = g.outChannels >= 8 && g.inChannels >= 8 && wideEnough
         let f43 = plain3x3 && (choice == .winograd || (choice == .automatic && winogradPays))
         let f23 = plain3x3 && choice == .winograd2x2
         // Very long patches (thousands of input channels) multiply faster through sgemm.
