@@ -31,19 +31,19 @@ struct Planner {
         let removedNodes = model.graph.nodes.count - graph.steps.count  // folded into constants or never needed
         // Transformer layers: transposed operands, biases and GELUs into their MatMuls, decomposed LayerNorms
         // and Softmax addends into one kernel each.
-        try MatMulTransposeFolding().run(on: graph)
-        try MatMulBiasFusion().run(on: graph)
-        try GeluFusion().run(on: graph)
-        try LayerNormFusion().run(on: graph)
-        try SoftmaxAddFusion().run(on: graph)
-        try RowGatherFusion().run(on: graph)
+        _ = try MatMulTransposeFolding().run(on: graph)
+        _ = try MatMulBiasFusion().run(on: graph)
+        _ = try GeluFusion().run(on: graph)
+        _ = try LayerNormFusion().run(on: graph)
+        _ = try SoftmaxAddFusion().run(on: graph)
+        _ = try RowGatherFusion().run(on: graph)
         let fusedActivations = try ActivationFusion().run(on: graph)
         let fusedResiduals = try ResidualFusion().run(on: graph)
         let concatsReadInPlace = try ConcatReadInPlace().run(on: graph)
         let resizesReadInPlace = try ResizeReadInPlace().run(on: graph)
         let elidedConcats = try ConcatElision().run(on: graph)
-        try PermutedCopySelection().run(on: graph)
-        try ReshapeAliasing().run(on: graph)
+        _ = try PermutedCopySelection().run(on: graph)
+        _ = try ReshapeAliasing().run(on: graph)
         let layout = MemoryPlanning().layout(graph)
         let built = StepBuilding(threads: threads).build(graph, layout: layout)
 

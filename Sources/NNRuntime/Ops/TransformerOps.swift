@@ -84,10 +84,9 @@ final class SoftmaxKernel: Kernel {
     deinit { for p in storage { p.deallocate() } }
 
     var algorithm: String { "rows of \(length)" + (addends.isEmpty ? "" : " +\(addends.count) addend" + (addends.count > 1 ? "s" : "")) }
-    func scratchFloats(threads: Int) -> Int { addends.isEmpty ? 0 : threads * length }
     func run(_ io: KernelIO) {
         RowNorm.softmax(io.input(0), io.output(0), rows: rows, length: length, addends: addends, log: log,
-                        scratch: io.scratch, threads: io.threads)
+                        threads: io.threads)
     }
 }
 

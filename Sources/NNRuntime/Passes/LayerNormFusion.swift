@@ -11,7 +11,6 @@ package struct LayerNormFusion: PlanPass {
 
     package func run(on graph: PlanGraph) throws -> Int {
         let reads = graph.nodeReadCounts()
-        let producers = graph.producers()
         var readers: [String: [PlanStep]] = [:]
         for step in graph.steps { for i in step.node.inputs where !i.isEmpty { readers[i, default: []].append(step) } }
         func constant(_ name: String) -> Tensor? {

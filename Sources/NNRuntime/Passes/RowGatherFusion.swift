@@ -139,7 +139,7 @@ package struct RowGatherFusion: PlanPass {
             graph.replace(step, with: step.reading([source], op: PlannedOp("RowGather") { RowGatherKernel(gather) }))
             rewritten += 1
         }
-        if rewritten > 0 { try DeadStepRemoval().run(on: graph) }
+        if rewritten > 0 { _ = try DeadStepRemoval().run(on: graph) }
         return rewritten
     }
 

@@ -105,37 +105,51 @@ package enum RowNorm {
         }
     }
 
-    /// Softmax over rows of `length` floats, each row first added the addends: max, e^(x − max) through
-    /// ``SIMDMath/exp(_:)`` (about 2 ulp), sum in float (eight lanes), then one multiply by the reciprocal.
-    /// A row whose values are all −∞ gives NaN, as the definition does.
-    /// - Parameter scratch: `threads · length` floats when there are addends (unused otherwise).
+    /// Softmax over rows of `length` floats, each row first added the addends (written to the output row,
+    /// which is then normalised in place): max, e^(x − max) through ``SIMDMath/exp(_:)`` (about 2 ulp), sum in
+    /// float (eight lanes), then one multiply by the reciprocal. A row whose values are all −∞ gives NaN, as
+    /// the definition does.
     package static func softmax(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, length: Int,
-                                addends: [Addend], log: Bool, scratch: UnsafeMutablePointer<Float>, threads: Int) {
+                                addends: [Addend], log: Bool, threads: Int) {
         let chunk = max(1, min(rows, (1 << 14) / max(length, 1)))
         let pieces = (rows + chunk - 1) / chunk
-        let workers = min(max(threads, 1), pieces)
-        Parallel.forRanges(pieces, threads: workers) { w, range in
-            let row = scratch + w * length
-            for p in range {
-                let lo = p * chunk, hi = min(rows, lo + chunk)
-                for r in lo..<hi {
-                    var src = x + r * length
-                    if !addends.isEmpty {
-                        row.update(from: src, count: length)
-                        for a in addends {
-                            let base = a.values + a.offset(row: r)
-                            if a.lastStride == 0 {
-                                for i in 0..<length { row[i] += base[0] }
-                            } else {
-                                for i in 0..<length { row[i] += base[i] }
-                            }
-                        }
-                        src = UnsafePointer(row)
-                    }
-                    softmaxRow(src, y + r * length, length, log: log)
+        Parallel.forEach(pieces, threads: threads) { p in
+            let lo = p * chunk, hi = min(rows, lo + chunk)
+            for r in lo..<hi {
+                let src = x + r * length, dst = y + r * length
+                if addends.isEmpty {
+                    softmaxRow(src, dst, length, log: log)
+                    continue
                 }
+                for (k, a) in addends.enumerated() {
+                    addRow(k == 0 ? src : UnsafePointer(dst), a.values + a.offset(row: r), a.lastStride == 0, dst, length)
+                }
+                softmaxRow(UnsafePointer(dst), dst, length, log: log)
             }
         }
+    }
+
+    /// `dst = src + addend` over `n` floats (`addend` one value, repeated, when `repeated`).
+    @inline(__always)
+    static func addRow(_ src: UnsafePointer<Float>, _ addend: UnsafePointer<Float>, _ repeated: Bool,
+                       _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+        let sr = UnsafeRawPointer(src), ar = UnsafeRawPointer(addend), dr = UnsafeMutableRawPointer(dst)
+        var i = 0
+        if repeated {
+            let c = SIMD8<Float>(repeating: addend[0])
+            while i + 8 <= n {
+                dr.storeBytes(of: sr.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self) + c, toByteOffset: 4 * i, as: SIMD8<Float>.self)
+                i += 8
+            }
+            while i < n { dst[i] = src[i] + addend[0]; i += 1 }
+            return
+        }
+        while i + 8 <= n {
+            let v = sr.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self) + ar.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+            dr.storeBytes(of: v, toByteOffset: 4 * i, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n { dst[i] = src[i] + addend[i]; i += 1 }
     }
 
     @inline(__always)
