@@ -55,7 +55,7 @@ package struct BatchedMatMul: Sendable {
         if rowsShareB {
             let rows = batches * m
             // Blocks of rows big enough that sgemm's packing of B is amortised, enough of them to share out.
-            let per = max(16, min(256, (rows + 4 * threads - 1) / (4 * max(threads, 1))))
+            let per = max(16, min(1024, (rows + 4 * threads - 1) / (4 * max(threads, 1))))
             let blocks = (rows + per - 1) / per
             let b0 = b + bOffsets[0]
             Parallel.forEach(blocks, threads: threads) { p in
