@@ -2,9 +2,11 @@ import NNTensor
 import ONNXFormat
 
 /// Turns a graph into a ``Plan`` by running passes over a ``PlanGraph``, in this order: constants and
-/// inputs bound, shapes inferred with folding, dead steps removed, deformable-convolution chains fused, activations and residual Adds fused into
-/// their producers, Concats and Resizes read in place by the convolution after them, Concats elided, memory
-/// placed, kernels built.
+/// inputs bound, shapes inferred with folding, dead steps removed, deformable-convolution chains fused, transformer
+/// patterns fused (transposed MatMul operands, biases, GELU, decomposed LayerNorm, Softmax addends, chains of row
+/// moves), activations and residual Adds fused into their producers, Concats and Resizes read in place by the
+/// convolution after them, Concats elided, Transposes made strided copies, Reshapes made views, memory placed,
+/// kernels built.
 struct Planner {
     let model: ONNXModel
     let inputShapes: [String: [Int]]
@@ -29,11 +31,21 @@ struct Planner {
         try DeadStepRemoval().run(on: graph)
         let removedNodes = model.graph.nodes.count - graph.steps.count  // folded into constants or never needed
         let fusedDeformChains = try DeformChainFusion(opset: model.opsetVersion, options: options).run(on: graph)
+        // Transformer layers: transposed operands, biases and GELUs into their MatMuls, decomposed LayerNorms
+        // and Softmax addends into one kernel each.
+        _ = try MatMulTransposeFolding().run(on: graph)
+        _ = try MatMulBiasFusion().run(on: graph)
+        _ = try GeluFusion().run(on: graph)
+        _ = try LayerNormFusion().run(on: graph)
+        _ = try SoftmaxAddFusion().run(on: graph)
+        _ = try RowGatherFusion().run(on: graph)
         let fusedActivations = try ActivationFusion().run(on: graph)
         let fusedResiduals = try ResidualFusion().run(on: graph)
         let concatsReadInPlace = try ConcatReadInPlace().run(on: graph)
         let resizesReadInPlace = try ResizeReadInPlace().run(on: graph)
         let elidedConcats = try ConcatElision().run(on: graph)
+        _ = try PermutedCopySelection().run(on: graph)
+        _ = try ReshapeAliasing().run(on: graph)
         let layout = MemoryPlanning().layout(graph)
         let built = StepBuilding(threads: threads).build(graph, layout: layout)
 

@@ -24,19 +24,13 @@ enum MatMulOps {
                 return [TensorIndex.make(outShape, out, like: a.dtype)]
             }.plan(c)
         }
-        return try TensorFunction(infer: { _ in [(outShape, a.dtype)] }) { args in
-            let x = args[0]!.floats, y = args[1]!.floats
-            let batches = batch.reduce(1, *)
-            let ai = TensorIndex.broadcastIndices(Array(aShape.dropLast(2)), to: batch)
-            let bi = TensorIndex.broadcastIndices(Array(bShape.dropLast(2)), to: batch)
-            var out = [Float](repeating: 0, count: batches * m * n)
-            x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in out.withUnsafeMutableBufferPointer { op in
-                for t in 0..<batches {
-                    MatMul.sgemm(xp.baseAddress! + ai[t] * m * k, yp.baseAddress! + bi[t] * k * n, op.baseAddress! + t * m * n, m: m, n: n, k: k)
-                }
-            }}}
-            return [Tensor(shape: outShape, values: out, dtype: a.dtype)]
-        }.plan(c)
+        let batches = batch.reduce(1, *)
+        let ai = TensorIndex.broadcastIndices(Array(aShape.dropLast(2)), to: batch)
+        let bi = TensorIndex.broadcastIndices(Array(bShape.dropLast(2)), to: batch)
+        let geometry = BatchedMatMul(m: m, n: n, k: k, aOffsets: (0..<batches).map { ai[$0] * m * k },
+                                     bOffsets: (0..<batches).map { bi[$0] * k * n })
+        let op = MatMulOp(geometry, a: a.constant?.floats, b: b.constant?.floats, multiplyAdds: batches * m * n * k)
+        return .runtime(outputs: [(outShape, a.dtype)], op: op)
     }
 
     /// Batched product in double precision (integer operands).
@@ -66,6 +60,19 @@ enum MatMulOps {
         guard k == k2 else { throw c.invalid("inner dimensions \(k) and \(k2) differ") }
         let bias = c.optionalInput(2)
         if let bias, Elementwise.broadcastShape(bias.shape, [m, n]) != [m, n] { throw c.invalid("C \(bias.shape) does not broadcast to [\(m), \(n)]") }
+        // A bias along rows (C of shape [n] or [1, n]) and alpha folded into constant weights: one sgemm and
+        // its epilogue.
+        if a.dtype == .float32, b.dtype == .float32, let bw = b.constant,
+           bias.map({ $0.constant != nil && $0.shape.reduce(1, *) == n && ($0.shape.last ?? 1) == n }) ?? true {
+            var weights = bw.floats
+            if alpha != 1 { weights = weights.map { $0 * alpha } }
+            let op = MatMulOp(BatchedMatMul(m: m, n: n, k: k, aOffsets: [0], bOffsets: [0], transA: transA, transB: transB),
+                              a: a.constant?.floats, b: weights, multiplyAdds: m * n * k, opType: "Gemm")
+            if let c = bias?.constant {
+                op.bias = beta == 1 ? c.floats : c.floats.map { $0 * beta }
+            }
+            return .runtime(outputs: [([m, n], .float32)], op: op)
+        }
         return try TensorFunction(infer: { _ in [([m, n], a.dtype)] }) { args in
             var out = [Float](repeating: 0, count: m * n)
             if let cT = args.count > 2 ? args[2] : nil {
@@ -80,5 +87,95 @@ enum MatMulOps {
             }}}
             return [Tensor(shape: [m, n], values: out, dtype: a.dtype)]
         }.plan(c)
+    }
+}
+
+/// A MatMul or Gemm through ``BatchedMatMul``, with what the passes fuse into it: a bias along rows
+/// (``MatMulBiasFusion``), an activation (Relu / Clip by ``ActivationFusion``, GELU by ``GeluFusion``), a
+/// residual Add (``ResidualFusion``), and transposed operands read in place (``MatMulTransposeFolding``).
+package final class MatMulOp: PlannedOp, AcceptsResidual {
+    package var geometry: BatchedMatMul
+    /// Operands known when planning, packed once (nil: read from the arena).
+    let a: [Float]?, b: [Float]?
+    /// `n` values added along every output row, or nil.
+    package var bias: [Float]?
+    package var activation: MatMulActivation = .none
+    package var residualSlot: Int?
+
+    init(_ geometry: BatchedMatMul, a: [Float]?, b: [Float]?, multiplyAdds: Int, opType: String = "MatMul") {
+        self.geometry = geometry
+        self.a = a
+        self.b = b
+        super.init(opType, multiplyAdds: multiplyAdds) { fatalError("unreachable: makeKernel is overridden") }
+    }
+
+    /// Relu and Clip as ``ConvEpilogue``s for ``ActivationFusion``; GELU reads as an unbounded clip, so that
+    /// nothing else is fused on top of it.
+    package var epilogue: ConvEpilogue {
+        get {
+            switch activation {
+            case .none: return .none
+            case .relu: return .relu
+            case let .clip(lo, hi): return .clip(min: lo, max: hi)
+            case .gelu: return .clip(min: -.infinity, max: .infinity)
+            }
+        }
+        set {
+            switch newValue {
+            case .none: activation = .none
+            case .relu: activation = .relu
+            case let .clip(lo, hi): activation = .clip(min: lo, max: hi)
+            }
+        }
+    }
+
+    package override func makeKernel() -> Kernel {
+        MatMulKernel(geometry, a: a, b: b, bias: bias, activation: activation, residualSlot: residualSlot)
+    }
+}
+
+/// Runs a ``MatMulOp``: constant operands live in buffers of the kernel's own.
+final class MatMulKernel: ResidualKernel {
+    let geometry: BatchedMatMul
+    let a: UnsafeMutableBufferPointer<Float>?, b: UnsafeMutableBufferPointer<Float>?, bias: UnsafeMutableBufferPointer<Float>?
+    let activation: MatMulActivation
+    let residualSlot: Int?
+
+    init(_ geometry: BatchedMatMul, a: [Float]?, b: [Float]?, bias: [Float]?, activation: MatMulActivation, residualSlot: Int?) {
+        self.geometry = geometry
+        func copy(_ v: [Float]?) -> UnsafeMutableBufferPointer<Float>? {
+            v.map { v in
+                let p = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(v.count, 1))
+                _ = p.initialize(from: v)
+                return p
+            }
+        }
+        self.a = copy(a)
+        self.b = copy(b)
+        self.bias = copy(bias)
+        self.activation = activation
+        self.residualSlot = residualSlot
+    }
+
+    deinit {
+        a?.deallocate()
+        b?.deallocate()
+        bias?.deallocate()
+    }
+
+    var algorithm: String {
+        var s = geometry.rowsShareB ? "sgemm rows" : "sgemm batched \(geometry.aOffsets.count)"
+        if geometry.transA { s += " tA" }
+        if geometry.transB { s += " tB" }
+        if bias != nil { s += " +bias" }
+        if activation != .none { s += " \(activation)" }
+        return s
+    }
+
+    func run(_ io: KernelIO) {
+        let pa = a.map { UnsafePointer($0.baseAddress!) } ?? io.input(0)
+        let pb = b.map { UnsafePointer($0.baseAddress!) } ?? io.input(1)
+        geometry.run(a: pa, b: pb, c: io.output(0), bias: bias.map { UnsafePointer($0.baseAddress!) },
+                     activation: activation, residual: residual(io), threads: io.threads)
     }
 }

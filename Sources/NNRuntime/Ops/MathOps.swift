@@ -45,6 +45,9 @@ enum MathOps {
         default: throw c.unsupported("no element-wise function")
         }
         guard let x = c.inputs.first ?? nil, x.dtype.isFloatingPoint else { throw c.unsupported("non-float input") }
+        if x.constant == nil, x.dtype == .float32, c.op == "Erf" || (c.op == "Gelu" && c.string("approximate") != "tanh") {
+            return .runtime(outputs: [(x.shape, x.dtype)], op: GeluOp(c.op, count: x.shape.reduce(1, *), erfOnly: c.op == "Erf"))
+        }
         return try map(f).plan(c)
     }
 

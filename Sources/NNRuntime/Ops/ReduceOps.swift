@@ -76,6 +76,9 @@ enum ReduceOps {
             throw c.invalid("axis out of range")
         }
         let op = c.op
+        if x.constant == nil, x.dtype == .float32, axis == rank - 1, let length = x.shape.last, length > 0 {
+            return .runtime(outputs: [(x.shape, x.dtype)], op: SoftmaxOp(op, rows: x.shape.reduce(1, *) / length, length: length))
+        }
         return try TensorFunction(infer: MathOps.same) { args in
             let t = args[0]!
             let v = TensorIndex.doubles(t)
@@ -102,6 +105,16 @@ enum ReduceOps {
         let eps = Double(c.float("epsilon") ?? 1e-5)
         let statShape = x.shape.enumerated().map { $0.offset >= axis ? 1 : $0.element }
         let outputs = c.node.outputs.count
+        let normalized = Array(x.shape[axis...]), length = normalized.reduce(1, *)
+        // Run-time x with known scale and bias: the row kernel.
+        let beta = c.optionalInput(2).map { b in b.constant.flatMap { TransformerOps.expanded($0.floats, shape: $0.shape, toRow: normalized) } }
+        if x.constant == nil, x.dtype == .float32, c.node.outputs.dropFirst().allSatisfy(\.isEmpty), length > 0,
+           let g = try? c.constantInput(1), let gamma = TransformerOps.expanded(g.floats, shape: g.shape, toRow: normalized),
+           beta.map({ $0 != nil }) ?? true {
+            return .runtime(outputs: [(x.shape, x.dtype)],
+                            op: TransformerOps.layerNormOp(rows: x.shape.reduce(1, *) / length, length: length, gamma: gamma,
+                                                           beta: beta ?? nil, epsilon: Float(eps)))
+        }
         return try TensorFunction(infer: { _ in [(x.shape, x.dtype), (statShape, .float32), (statShape, .float32)].prefix(outputs).map { $0 } }) { args in
             let t = args[0]!
             let v = TensorIndex.doubles(t)

@@ -31,6 +31,10 @@ package struct MemoryPlanning {
         }
         for name in graph.feedNames { define(name, at: -1) }
         for (i, step) in graph.steps.enumerated() { for o in step.outputs where !o.isEmpty { define(o, at: i) } }
+        // Values no step writes that live in another's memory (views of a Reshape) keep it until their last read.
+        for (name, home) in graph.homes where first[home.root] != nil {
+            if let r = lastRead[name] { last[home.root] = max(last[home.root]!, r) }
+        }
         var arena = ArenaPlacement()
         let unitOffsets = arena.place(first.keys.sorted().map {
             ArenaPlacement.Lifetime(name: $0, first: first[$0]!, last: last[$0]!, count: graph.slotCount($0))

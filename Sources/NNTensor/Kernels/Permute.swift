@@ -1,0 +1,130 @@
+/// Copies that move whole elements without arithmetic: a transposition of axes (the window partition and
+/// reverse of a Swin block, head splits), and a gather of rows.
+package struct PermutedCopy: Sendable {
+    /// Output dimensions after dropping 1s and merging neighbours that stay neighbours in the input; the
+    /// input stride of each, in floats.
+    package let sizes: [Int]
+    package let inStrides: [Int]
+    package let count: Int
+
+    /// `output = input.transpose(perm)` for an input of `shape` (row-major, contiguous both sides).
+    package init(shape: [Int], perm: [Int]) {
+        var stride = [Int](repeating: 1, count: shape.count)
+        var s = 1
+        for d in stride.indices.reversed() { stride[d] = s; s *= shape[d] }
+        var sizes: [Int] = [], strides: [Int] = []
+        for p in perm where shape[p] != 1 {
+            if let last = sizes.last, strides.last! == stride[p] * shape[p] {
+                sizes[sizes.count - 1] = last * shape[p]
+                strides[strides.count - 1] = stride[p]
+            } else {
+                sizes.append(shape[p])
+                strides.append(stride[p])
+            }
+        }
+        if sizes.isEmpty { sizes = [1]; strides = [1] }
+        self.sizes = sizes
+        inStrides = strides
+        count = shape.reduce(1, *)
+    }
+
+    /// Whether the copy is a plain contiguous copy (the permutation keeps every non-unit axis in order).
+    package var isContiguous: Bool { sizes.count == 1 }
+
+    /// Runs the copy; `input` and `output` must not overlap.
+    package func run(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, threads: Int) {
+        let rank = sizes.count
+        if rank == 1 {
+            output.update(from: input, count: count)
+            return
+        }
+        if inStrides[rank - 1] == 1 {
+            // Contiguous rows of the last dimension.
+            let length = sizes[rank - 1], rows = count / length
+            let outer = Array(sizes.dropLast()), strides = Array(inStrides.dropLast())
+            let chunk = max(1, (1 << 15) / length)
+            Parallel.forEach((rows + chunk - 1) / chunk, threads: threads) { p in
+                let lo = p * chunk, hi = min(rows, lo + chunk)
+                var coord = Self.coordinates(lo, outer)
+                var src = zip(coord, strides).reduce(0) { $0 + $1.0 * $1.1 }
+                for r in lo..<hi {
+                    (output + r * length).update(from: input + src, count: length)
+                    var d = outer.count - 1
+                    while d >= 0 {
+                        coord[d] += 1
+                        src += strides[d]
+                        if coord[d] < outer[d] { break }
+                        src -= strides[d] * coord[d]
+                        coord[d] = 0
+                        d -= 1
+                    }
+                }
+            }
+            return
+        }
+        // The input's innermost axis is output axis j: transpose [nj × nl] tiles between it and the output's
+        // last axis, reading runs of 16 contiguous input floats.
+        let j = inStrides.firstIndex(of: 1)!
+        let nl = sizes[rank - 1], sl = inStrides[rank - 1], nj = sizes[j]
+        var outStride = [Int](repeating: 1, count: rank)
+        for d in (0..<(rank - 1)).reversed() { outStride[d] = outStride[d + 1] * sizes[d + 1] }
+        let oj = outStride[j]
+        let others = (0..<(rank - 1)).filter { $0 != j }
+        let otherSizes = others.map { sizes[$0] }, otherIn = others.map { inStrides[$0] }, otherOut = others.map { outStride[$0] }
+        let outerCount = otherSizes.reduce(1, *)
+        let blocks = (nj + 15) / 16
+        Parallel.forEach(outerCount * blocks, threads: threads) { t in
+            let o = t / blocks, b = t % blocks
+            let coord = Self.coordinates(o, otherSizes)
+            var src = 0, dst = 0
+            for (k, c) in coord.enumerated() { src += c * otherIn[k]; dst += c * otherOut[k] }
+            let i0 = b * 16, i1 = min(nj, i0 + 16)
+            for l in 0..<nl {
+                let s = input + src + l * sl
+                let d = output + dst + l
+                for i in i0..<i1 { d[i * oj] = s[i] }
+            }
+        }
+    }
+
+    /// The coordinates of flat index `i` in `shape` (row-major).
+    @inline(__always)
+    static func coordinates(_ i: Int, _ shape: [Int]) -> [Int] {
+        var c = [Int](repeating: 0, count: shape.count)
+        var r = i
+        for d in shape.indices.reversed() {
+            c[d] = r % shape[d]
+            r /= shape[d]
+        }
+        return c
+    }
+}
+
+/// Copies rows of `rowLength` floats from precomputed input rows (−1: a row of zeros): any chain of
+/// Reshape, Transpose, Slice, Concat and zero Pad that keeps the last axis whole, composed at plan time.
+package struct RowGather: Sendable {
+    package let rowLength: Int
+    /// For each output row, its input row or −1.
+    package let sources: [Int32]
+
+    package init(rowLength: Int, sources: [Int32]) {
+        self.rowLength = rowLength
+        self.sources = sources
+    }
+
+    package func run(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, threads: Int) {
+        let n = rowLength, rows = sources.count
+        sources.withUnsafeBufferPointer { table in
+            nonisolated(unsafe) let t = table.baseAddress!
+            let chunk = max(1, (1 << 15) / max(n, 1))
+            Parallel.forEach((rows + chunk - 1) / chunk, threads: threads) { p in
+                let lo = p * chunk, hi = min(rows, lo + chunk)
+                for r in lo..<hi {
+                    let s = Int(t[r])
+                    if s >= 0 { (output + r * n).update(from: input + s * n, count: n) }
+                    else { (output + r * n).update(repeating: 0, count: n) }
+                }
+            }
+        }
+    }
+}
