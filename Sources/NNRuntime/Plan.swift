@@ -160,4 +160,6 @@ public struct PlanStatistics: Sendable {
     /// Deformable convolutions written as ordinary ops (Pad, index arithmetic, four GatherND, Sum, Conv) run as
     /// one `DeformConv` kernel instead.
     public var fusedDeformChains: Int = 0
+    /// Multiply-adds per run of every step: the convolutions' plus MatMul, Gemm and Einsum's.
+    public var allMultiplyAdds: Int = 0
 }

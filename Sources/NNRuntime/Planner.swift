@@ -56,7 +56,8 @@ struct Planner {
                                         foldedNodes: removedNodes, fusedActivations: fusedActivations,
                                         elidedConcats: elidedConcats, fusedResiduals: fusedResiduals,
                                         concatsReadInPlace: concatsReadInPlace, resizesReadInPlace: resizesReadInPlace,
-                                        foldedBatchNorms: foldedBatchNorms, fusedDeformChains: fusedDeformChains)
+                                        foldedBatchNorms: foldedBatchNorms, fusedDeformChains: fusedDeformChains,
+                                        allMultiplyAdds: built.allMultiplyAdds)
         return Result(inputs: built.inputs, outputs: built.outputs, steps: built.steps, valueFloats: layout.valueFloats,
                       scratchFloats: built.scratchFloats, statistics: statistics)
     }

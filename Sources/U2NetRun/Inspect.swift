@@ -34,7 +34,9 @@ struct Inspect: ParsableCommand {
                     "ops": s.graphOpCounts,
                     "parameters": s.parameterCount,
                     "convolutions": s.convolutionCount,
-                    "multiply_adds": s.multiplyAdds,
+                    "multiply_adds": s.allMultiplyAdds,
+                    "convolution_multiply_adds": s.multiplyAdds,
+                    "fused_deform_chains": s.fusedDeformChains,
                     "steps": plan.stepCount,
                     "fused_activations": s.fusedActivations,
                     "elided_concats": s.elidedConcats,
@@ -58,7 +60,9 @@ struct Inspect: ParsableCommand {
             print("parameters \(String(format: "%.2f", Double(s.parameterCount) / 1e6)) M (\(s.parameterCount))")
             print("planned    input \(plan.inputs.map { "\($0.shape)" }.joined(separator: ", ")): \(plan.stepCount) steps, "
                   + "\(s.fusedActivations) activations fused, \(s.fusedResiduals) residual adds fused, \(s.concatsReadInPlace) concats and \(s.resizesReadInPlace) resizes read in place, \(s.elidedConcats) written in place, arena \(String(format: "%.1f", Double(plan.arenaFloats) * 4 / 1048576)) MiB")
-            print("compute    \(String(format: "%.2f", Double(s.multiplyAdds) / 1e9)) G multiply-adds in \(s.convolutionCount) convolutions")
+            print("compute    \(String(format: "%.2f", Double(s.allMultiplyAdds) / 1e9)) G multiply-adds per run, "
+                  + "\(String(format: "%.2f", Double(s.multiplyAdds) / 1e9)) G of them in \(s.convolutionCount) convolutions"
+                  + (s.fusedDeformChains > 0 ? " (\(s.fusedDeformChains) deformable-convolution chains run as DeformConv)" : ""))
             print("ops")
             for (op, n) in s.graphOpCounts.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
                 print("  \(op.padding(toLength: 14, withPad: " ", startingAt: 0)) \(n)")

@@ -51,13 +51,27 @@ final class CommandTests: XCTestCase {
         try requireModel()
         let r = try run(["inspect", "Weights/u2netp.onnx"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stdout.contains("19.76 G multiply-adds in 119 convolutions"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("19.76 G multiply-adds per run, 19.76 G of them in 119 convolutions"), r.stdout)
         XCTAssertTrue(r.stdout.contains("parameters 1.13 M"), r.stdout)
         XCTAssertTrue(r.stdout.contains("opset 11"), r.stdout)
         let big = try run(["inspect", "u2netp", "--size", "512", "--json"])
         let json = try JSONSerialization.jsonObject(with: Data(big.stdout.utf8)) as! [String: Any]
         XCTAssertEqual(json["convolutions"] as? Int, 119)
         XCTAssertEqual(Double(json["multiply_adds"] as! Int) / 19.756e9, 2.56, accuracy: 0.01)
+    }
+
+    /// A transformer graph's MatMuls count in its compute, and fused deformable chains are reported.
+    func testInspectCountsMatMulsAndFusedDeformChains() throws {
+        let model = CLI.packageRoot.appendingPathComponent("Tests/NNRuntimeTests/Fixtures/birefnet-small/model.onnx").path
+        let r = try run(["inspect", model, "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        let all = try XCTUnwrap(json["multiply_adds"] as? Int), conv = try XCTUnwrap(json["convolution_multiply_adds"] as? Int)
+        XCTAssertGreaterThan(all, conv, "the Swin backbone's MatMuls")
+        // Every exporter-encoded deformable convolution (four GatherNDs each) runs as one DeformConv.
+        let gathers = try XCTUnwrap((json["ops"] as? [String: Int])?["GatherND"])
+        XCTAssertGreaterThan(gathers, 0)
+        XCTAssertEqual(json["fused_deform_chains"] as? Int, gathers / 4, "the decoder's exporter-encoded deformable blocks")
     }
 
     func testBenchPrintsJSON() throws {

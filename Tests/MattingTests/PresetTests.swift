@@ -16,6 +16,27 @@ final class PresetTests: XCTestCase {
         XCTAssertEqual(ModelPreset.forModel(named: "modnet").size, 512)
         XCTAssertEqual(ModelPreset.forModel(named: "u2net_human_seg"), .u2net(name: "u2net_human_seg"))
         XCTAssertEqual(ModelPreset.forModel(named: "u2netp", size: 512).size, 512)
+        let birefnet = ModelPreset.forModel(named: "birefnet-general-lite")
+        XCTAssertTrue(birefnet.size == 1024 && birefnet.sigmoidOutput && birefnet.mean == (0.485, 0.456, 0.406)
+                      && birefnet.std == (0.229, 0.224, 0.225))
+        XCTAssertFalse(bria.sigmoidOutput, "RMBG-2.0's output is already a probability")
+        let ben = ModelPreset.forModel(named: "BEN2_Base")
+        XCTAssertTrue(ben.size == 1024 && !ben.sigmoidOutput && ben.mean == (0.5, 0.5, 0.5) && ben.std == (1, 1, 1))
+    }
+
+    /// BiRefNet's logits go through a sigmoid before rembg's min-max; RMBG's probabilities do not. On logits
+    /// −2, 0, 2, 4 (one row of a 4 × 4 output, the others equal): sigmoid 0.1192, 0.5, 0.8808, 0.9820, min-max
+    /// 0, 0.4434, 0.8868, 1 → 0, 113, 226, 255; without the sigmoid 0, ⅓, ⅔, 1 → 0, 85, 170, 255.
+    func testSigmoidBeforeMinMaxForBiRefNet() {
+        let logits = Tensor(shape: [1, 1, 4, 4], values: (0..<16).map { Float(-2 + 2 * ($0 % 4)) })
+        let withSigmoid = ModelPreset.birefnet().finish(logits, width: 4, height: 4)
+        let plain = ModelPreset.bria().finish(logits, width: 4, height: 4)
+        for (got, want) in zip(withSigmoid.pixels.prefix(4), [0, 113, 226, 255] as [Int]) {
+            XCTAssertLessThanOrEqual(abs(Int(got) - want), 1, "BiRefNet: \(Array(withSigmoid.pixels.prefix(4)))")
+        }
+        for (got, want) in zip(plain.pixels.prefix(4), [0, 85, 170, 255] as [Int]) {
+            XCTAssertLessThanOrEqual(abs(Int(got) - want), 1, "RMBG: \(Array(plain.pixels.prefix(4)))")
+        }
     }
 
     func testMODNetInputSizes() {

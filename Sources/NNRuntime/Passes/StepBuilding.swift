@@ -14,6 +14,8 @@ package struct StepBuilding {
         /// Convolutions that run, and their multiply-adds per run.
         package var convolutions = 0
         package var multiplyAdds = 0
+        /// Multiply-adds of every step (convolutions, MatMul, Gemm, Einsum…).
+        package var allMultiplyAdds = 0
     }
 
     package init(threads: Int) { self.threads = threads }
@@ -32,6 +34,7 @@ package struct StepBuilding {
                                          inputCounts: inputCounts, outputCounts: outputCounts,
                                          multiplyAdds: step.op.multiplyAdds,
                                          outputShape: step.outputs.first.flatMap { graph.states[$0]?.shape } ?? []))
+            built.allMultiplyAdds += step.op.multiplyAdds
             if step.op.opType == "Conv" || step.op.opType == "DeformConv" {
                 built.convolutions += 1
                 built.multiplyAdds += step.op.multiplyAdds
