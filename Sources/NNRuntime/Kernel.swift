@@ -71,3 +71,28 @@ final class CopyKernel: Kernel {
         if src != UnsafeRawPointer(dst) { dst.copyMemory(from: src, byteCount: bytes) }
     }
 }
+
+/// The element types a run-time value is stored as (see ``ArenaElement``).
+protocol ArenaScalar: Numeric, Comparable {}
+extension Float: ArenaScalar {}
+extension Int64: ArenaScalar {}
+extension Int32: ArenaScalar {}
+extension UInt8: ArenaScalar {}
+
+/// A kernel written once for every stored element type: ``run(_:)`` calls ``run(_:_:)`` with the Swift type
+/// its ``element`` is stored as.
+protocol ElementTypedKernel: Kernel {
+    var element: ArenaElement { get }
+    func run<T: ArenaScalar>(_: T.Type, _ io: KernelIO)
+}
+
+extension ElementTypedKernel {
+    func run(_ io: KernelIO) {
+        switch element {
+        case .float: run(Float.self, io)
+        case .int64: run(Int64.self, io)
+        case .int32: run(Int32.self, io)
+        case .bool: run(UInt8.self, io)
+        }
+    }
+}

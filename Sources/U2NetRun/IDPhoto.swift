@@ -49,22 +49,7 @@ struct IDPhoto: ParsableCommand {
 
     func listing() {
         if json {
-            let list = DocumentPreset.all.map { d -> [String: Any] in
-                var o: [String: Any] = ["id": d.id, "name": d.name, "country": d.country, "width_mm": d.widthMM,
-                                        "height_mm": d.heightMM, "width": d.pixelWidth, "height": d.pixelHeight,
-                                        "dpi": d.dpi, "head_mm": [d.headMinMM, d.headMaxMM],
-                                        "crown_includes_hair": d.crownIncludesHair,
-                                        "backgrounds": d.backgrounds.map { [$0.name, $0.hex] },
-                                        "unaltered": d.requiresUnalteredBackground, "source": d.source,
-                                        "verified": d.verified]
-                if let a = d.eyeMinMM, let b = d.eyeMaxMM { o["eye_line_mm"] = [a, b] }
-                if let a = d.topMarginMinMM, let b = d.topMarginMaxMM { o["top_margin_mm"] = [a, b] }
-                if let cap = d.digital?.maxBytes { o["max_bytes"] = cap }
-                if let floor = d.digital?.minBytes { o["min_bytes"] = floor }
-                if let m = d.digital?.minPixels { o["min_pixels"] = [m.width, m.height] }
-                if let m = d.digital?.maxPixels { o["max_pixels"] = [m.width, m.height] }
-                return o
-            }
+            let list = DocumentPreset.all.map(\.listingFields)
             let data = try! JSONSerialization.data(withJSONObject: list, options: [.sortedKeys])
             Swift.print(String(decoding: data, as: UTF8.self))
             return

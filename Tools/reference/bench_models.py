@@ -8,11 +8,9 @@ ours/ORT, and the largest peak RSS of each engine's processes.
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
-import time
 
 DEFAULT = ["isnet-1024", "birefnet-1024", "birefnet-256", "birefnet-decomposed-256",
            "deform3-native", "deform3-exporter", "deform7-native", "deform7-exporter"]
@@ -20,21 +18,12 @@ DEFAULT = ["isnet-1024", "birefnet-1024", "birefnet-256", "birefnet-decomposed-2
 
 def ort_worker(model, input_path, runs, threads):
     import numpy as np
-    import onnxruntime as ort
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    opts.inter_op_num_threads = 1
-    sess = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
-    feeds = {sess.get_inputs()[0].name: np.load(input_path)}
-    sess.run(None, feeds)
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        sess.run(None, feeds)
-        times.append((time.perf_counter() - t) * 1000)
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from graph_builder import vm_hwm_mb
-    print(json.dumps({"median_ms": statistics.median(times), "peak_rss_mb": vm_hwm_mb()}))
+    from graph_builder import session, time_session, vm_hwm_mb
+    sess = session(model, threads)
+    feeds = {sess.get_inputs()[0].name: np.load(input_path)}
+    median_ms, _ = time_session(sess, feeds, runs=runs, warmup=1)
+    print(json.dumps({"median_ms": median_ms, "peak_rss_mb": vm_hwm_mb()}))
 
 
 def accuracy(args, g, model, inp):

@@ -153,7 +153,7 @@ final class GatherNDKernel: Kernel {
 }
 
 /// ScatterND: the data copied, then each update slice written (or combined) at its index tuple, in order.
-final class ScatterNDKernel: Kernel {
+final class ScatterNDKernel: ElementTypedKernel {
     enum Reduction { case none, add, mul, max, min }
     let g: GatherNDKernel.Geometry, count: Int, element: ArenaElement, wideIndices: Bool, reduction: Reduction
     let operands: Operands
@@ -164,16 +164,7 @@ final class ScatterNDKernel: Kernel {
         self.reduction = reduction; self.operands = operands
     }
 
-    func run(_ io: KernelIO) {
-        switch element {
-        case .float: apply(Float.self, io)
-        case .int64: apply(Int64.self, io)
-        case .int32: apply(Int32.self, io)
-        case .bool: apply(UInt8.self, io)
-        }
-    }
-
-    private func apply<T: Numeric & Comparable>(_: T.Type, _ io: KernelIO) {
+    func run<T: ArenaScalar>(_: T.Type, _ io: KernelIO) {
         let data = operands.pointer(0, io, as: T.self), updates = operands.pointer(2, io, as: T.self)
         let out = io.output(0, as: T.self)
         if UnsafePointer(out) != data { out.update(from: data, count: count) }
@@ -201,7 +192,7 @@ final class ScatterNDKernel: Kernel {
 }
 
 /// GatherElements: each output element reads data at its own coordinates, the axis coordinate replaced by its index.
-final class GatherElementsKernel: Kernel {
+final class GatherElementsKernel: ElementTypedKernel {
     let shape: [Int], strides: [Int], axisStride: Int, axisLength: Int, element: ArenaElement, wideIndices: Bool
     let operands: Operands, count: Int
 
@@ -211,16 +202,7 @@ final class GatherElementsKernel: Kernel {
         self.element = element; self.wideIndices = wideIndices; self.operands = operands; self.count = count
     }
 
-    func run(_ io: KernelIO) {
-        switch element {
-        case .float: apply(Float.self, io)
-        case .int64: apply(Int64.self, io)
-        case .int32: apply(Int32.self, io)
-        case .bool: apply(UInt8.self, io)
-        }
-    }
-
-    private func apply<T: Numeric>(_: T.Type, _ io: KernelIO) {
+    func run<T: ArenaScalar>(_: T.Type, _ io: KernelIO) {
         let x = operands.pointer(0, io, as: T.self), y = io.output(0, as: T.self)
         let i64 = wideIndices ? operands.pointer(1, io, as: Int64.self) : nil
         let i32 = wideIndices ? nil : operands.pointer(1, io, as: Int32.self)

@@ -193,16 +193,11 @@ enum LayoutOps {
 }
 
 /// Transpose, Expand and Tile at run time: one strided copy (``StridedCopy``) for any element type.
-final class StridedCopyKernel: Kernel {
+final class StridedCopyKernel: ElementTypedKernel {
     let copy: StridedCopy, element: ArenaElement
     init(_ copy: StridedCopy, element: ArenaElement) { self.copy = copy; self.element = element }
 
-    func run(_ io: KernelIO) {
-        switch element {
-        case .float: copy.run(io.input(0), io.output(0), threads: io.threads)
-        case .int64: copy.run(io.input(0, as: Int64.self), io.output(0, as: Int64.self), threads: io.threads)
-        case .int32: copy.run(io.input(0, as: Int32.self), io.output(0, as: Int32.self), threads: io.threads)
-        case .bool: copy.run(io.input(0, as: UInt8.self), io.output(0, as: UInt8.self), threads: io.threads)
-        }
+    func run<T: ArenaScalar>(_: T.Type, _ io: KernelIO) {
+        copy.run(io.input(0, as: T.self), io.output(0, as: T.self), threads: io.threads)
     }
 }

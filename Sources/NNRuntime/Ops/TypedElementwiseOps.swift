@@ -173,22 +173,13 @@ final class FloatModKernel: Kernel {
     }
 }
 
-final class ComparisonKernel: Kernel {
+final class ComparisonKernel: ElementTypedKernel {
     let kind: TypedElementwiseOps.Comparison, element: ArenaElement, walk: BroadcastWalk, operands: Operands
     init(_ kind: TypedElementwiseOps.Comparison, element: ArenaElement, walk: BroadcastWalk, operands: Operands) {
         self.kind = kind; self.element = element; self.walk = walk; self.operands = operands
     }
 
-    func run(_ io: KernelIO) {
-        switch element {
-        case .float: apply(Float.self, io)
-        case .int64: apply(Int64.self, io)
-        case .int32: apply(Int32.self, io)
-        case .bool: apply(UInt8.self, io)
-        }
-    }
-
-    private func apply<T: Comparable>(_: T.Type, _ io: KernelIO) {
+    func run<T: ArenaScalar>(_: T.Type, _ io: KernelIO) {
         let a = operands.pointer(0, io, as: T.self), b = operands.pointer(1, io, as: T.self)
         let y = io.output(0, as: UInt8.self), t = io.threads
         switch kind {
@@ -224,20 +215,11 @@ final class NotKernel: Kernel {
 }
 
 /// Where for elements of any stored type.
-final class WhereKernel: Kernel {
+final class WhereKernel: ElementTypedKernel {
     let element: ArenaElement, walk: BroadcastWalk, operands: Operands
     init(element: ArenaElement, walk: BroadcastWalk, operands: Operands) { self.element = element; self.walk = walk; self.operands = operands }
 
-    func run(_ io: KernelIO) {
-        switch element {
-        case .float: apply(Float.self, io)
-        case .int64: apply(Int64.self, io)
-        case .int32: apply(Int32.self, io)
-        case .bool: apply(UInt8.self, io)
-        }
-    }
-
-    private func apply<T>(_: T.Type, _ io: KernelIO) {
+    func run<T: ArenaScalar>(_: T.Type, _ io: KernelIO) {
         walk.map3(operands.pointer(0, io, as: UInt8.self), operands.pointer(1, io, as: T.self), operands.pointer(2, io, as: T.self),
                   io.output(0, as: T.self), threads: io.threads) { $0 != 0 ? $1 : $2 }
     }

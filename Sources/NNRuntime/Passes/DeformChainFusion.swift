@@ -37,8 +37,10 @@ package struct DeformChainFusion: PlanPass {
 
     package func run(on graph: PlanGraph) throws -> Int {
         var fused = 0
+        // The value indices, rebuilt only after a fusion changes the steps.
+        var producers = graph.producers(), readers = graph.readers()
         for (index, conv) in graph.steps.enumerated() where conv.node.opType == "Conv" && conv.node.domain.isEmpty && !conv.removed {
-            var chain = DeformChainMatch(graph: graph)
+            var chain = DeformChainMatch(graph: graph, producers: producers, readers: readers)
             guard let found = chain.match(conv: conv) else { continue }
             let node = ONNXNode(name: conv.node.name.isEmpty ? "deform:\(found.output)" : "deform:\(conv.node.name)",
                                 opType: "DeformConv",
@@ -54,6 +56,8 @@ package struct DeformChainFusion: PlanPass {
             for s in chain.steps { s.removed = true }
             graph.steps[last] = step
             fused += 1
+            producers = graph.producers()
+            readers = graph.readers()
         }
         graph.compact()
         return fused
@@ -76,10 +80,10 @@ struct DeformChainMatch {
     /// The steps matched so far (identity), which the fused step replaces.
     private(set) var steps: [PlanStep] = []
 
-    init(graph: PlanGraph) {
+    init(graph: PlanGraph, producers: [String: PlanStep], readers: [String: [PlanStep]]) {
         self.graph = graph
-        producers = graph.producers()
-        readers = graph.readers()
+        self.producers = producers
+        self.readers = readers
     }
 
     // MARK: Small matchers
