@@ -2,11 +2,11 @@ import NNTensor
 import ONNXFormat
 
 /// Turns a graph into a ``Plan`` by running passes over a ``PlanGraph``, in this order: constants and
-/// inputs bound, shapes inferred with folding, dead steps removed, deformable-convolution chains fused, transformer
-/// patterns fused (transposed MatMul operands, biases, GELU, decomposed LayerNorm, Softmax addends, chains of row
-/// moves), activations and residual Adds fused into their producers, Concats and Resizes read in place by the
-/// convolution after them, Concats elided, Transposes made strided copies, Reshapes made views, memory placed,
-/// kernels built.
+/// inputs bound, shapes inferred with folding, dead steps removed, deformable-convolution chains fused,
+/// transformer patterns fused (transposed MatMul operands, biases, GELU, decomposed LayerNorm, Softmax
+/// addends, chains of row moves, attention's two products and softmax), activations and residual Adds fused
+/// into their producers, Concats and Resizes read in place by the convolution after them, Concats elided,
+/// Transposes made strided copies, Reshapes made views, memory placed, kernels built.
 struct Planner {
     let model: ONNXModel
     let inputShapes: [String: [Int]]
@@ -39,6 +39,7 @@ struct Planner {
         _ = try LayerNormFusion().run(on: graph)
         _ = try SoftmaxAddFusion().run(on: graph)
         _ = try RowGatherFusion().run(on: graph)
+        _ = try AttentionFusion().run(on: graph)
         let fusedActivations = try ActivationFusion().run(on: graph)
         let fusedResiduals = try ResidualFusion().run(on: graph)
         let concatsReadInPlace = try ConcatReadInPlace().run(on: graph)

@@ -62,4 +62,18 @@ final class TransformerPassTests: XCTestCase {
         let p = try plan("transpose_last_axis_moves")
         XCTAssertEqual(p.stepOpTypes, ["Transpose"])
     }
+
+    func testAttentionsProductsAndSoftmaxAreOneStep() throws {
+        // q·scale stays a Mul; Kᵀ, the bias, the mask's 5-D view, the Softmax and both products are one step.
+        XCTAssertEqual(try plan("attention_fused").stepOpTypes, ["Mul", "Attention"])
+        XCTAssertEqual(try plan("attention_broadcast_keys_transposed_values").stepOpTypes, ["Mul", "Attention"])
+    }
+
+    func testAttentionNearMissesRunAsThreeSteps() throws {
+        for name in ["attention_near_miss_logsoftmax", "attention_near_miss_probabilities_output", "attention_near_miss_constant_values"] {
+            let types = try plan(name).stepOpTypes
+            XCTAssertFalse(types.contains("Attention"), name)
+            XCTAssertEqual(types.filter { $0 == "MatMul" }.count, 2, name)
+        }
+    }
 }

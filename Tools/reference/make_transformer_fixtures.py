@@ -2,7 +2,8 @@
 outputs): batched and broadcast MatMul, 1-D operands, Gemm, MatMul + bias + GELU + residual, the GELU chain alone and
 a near-miss, LayerNormalization (opset 17) with and without bias, the decomposed LayerNorm and a near-miss, Softmax
 with a relative-position bias and a −inf shift mask added through a 5-D view, and Swin's window padding, roll and
-partition chain. Run through Tools/make-fixtures.sh after make_fixtures.py (its own seed: the other cases stay as
+partition chain, and attention (scores, softmax with bias and mask, product with V) fused and three near-misses.
+Run through Tools/make-fixtures.sh after make_fixtures.py (its own seed: the other cases stay as
 they are)."""
 import numpy as np
 from onnx import helper, numpy_helper
@@ -134,8 +135,46 @@ def window_cases():
     case("transpose_last_axis_moves", [helper.make_node("Transpose", ["X"], ["Y"], perm=[0, 2, 1])], [("X", randn(1, 24, 37))])
 
 
+def attention_cases():
+    # Windowed attention as Swin exports it: q·scale, kᵀ by a Transpose, + relative-position bias, + the shift mask
+    # through a 5-D view, Softmax, · v. Sizes on no tile boundary: 23 queries and keys, depth 13, width 11.
+    windows, heads, n, d, dv = 2, 3, 23, 13, 11
+    regions = rng.integers(0, 3, size=(windows, n))
+    mask = np.where(regions[:, :, None] != regions[:, None, :], -100.0, 0).astype(np.float32)[None, :, None]
+    def scores(q, k, kt=True):
+        nodes = [helper.make_node("Mul", [q, "scale"], ["qs"])]
+        if kt:
+            nodes.append(helper.make_node("Transpose", [k, ], ["kt"], perm=[0, 1, 3, 2]))
+        nodes += [helper.make_node("MatMul", ["qs", "kt" if kt else k], ["s"]),
+                  helper.make_node("Add", ["s", "bias"], ["a"]), helper.make_node("Reshape", ["a", "s5"], ["a5"]),
+                  helper.make_node("Add", ["a5", "mask"], ["m5"]), helper.make_node("Reshape", ["m5", "s4"], ["m4"])]
+        return nodes
+    inits = [scalar("scale", d ** -0.5), init("bias", randn(1, heads, n, n)), init("mask", mask),
+             i64("s5", [-1, windows, heads, n, n]), i64("s4", [-1, heads, n, n])]
+    b = 2 * windows
+    q, k, v = randn(b, heads, n, d) * 2, randn(b, heads, n, d) * 2, randn(b, heads, n, dv)
+    fused = scores("Q", "K") + [helper.make_node("Softmax", ["m4"], ["p"], axis=-1), helper.make_node("MatMul", ["p", "V"], ["Y"])]
+    case("attention_fused", fused, [("Q", q), ("K", k), ("V", v)], inits)
+    # K already [d, n] and shared by every window (broadcast batch), V given transposed: both folds still fuse.
+    kt, vt = randn(1, heads, d, n) * 2, randn(b, heads, dv, n)
+    nodes = scores("Q", "KT", kt=False) + [helper.make_node("Softmax", ["m4"], ["p"], axis=-1),
+                                           helper.make_node("Transpose", ["VT"], ["vv"], perm=[0, 1, 3, 2]),
+                                           helper.make_node("MatMul", ["p", "vv"], ["Y"])]
+    case("attention_broadcast_keys_transposed_values", nodes, [("Q", q), ("KT", kt), ("VT", vt)], inits)
+    # Near-misses: LogSoftmax; the probabilities also a graph output; V a constant.
+    nodes = scores("Q", "K") + [helper.make_node("LogSoftmax", ["m4"], ["p"], axis=-1), helper.make_node("MatMul", ["p", "V"], ["Y"])]
+    # (V scaled down: the masked log-probabilities are about −100, and the case's tolerance is absolute.)
+    case("attention_near_miss_logsoftmax", nodes, [("Q", q), ("K", k), ("V", v * 0.01)], inits)
+    ins = [mf.fin(name, list(value.shape)) for name, value in [("Q", q), ("K", k), ("V", v)]]
+    model = mf.graph_model(fused, ins, [mf.fout("Y"), mf.fout("p")], inits)
+    mf.write_case("attention_near_miss_probabilities_output", model, [q, k, v])
+    nodes = scores("Q", "K") + [helper.make_node("Softmax", ["m4"], ["p"], axis=-1), helper.make_node("MatMul", ["p", "W"], ["Y"])]
+    case("attention_near_miss_constant_values", nodes, [("Q", q), ("K", k)], inits + [init("W", v)])
+
+
 if __name__ == "__main__":
     matmul_cases()
     layernorm_cases()
     softmax_cases()
     window_cases()
+    attention_cases()

@@ -140,9 +140,19 @@ final class MatMulKernel: ResidualKernel {
     let a: UnsafeMutableBufferPointer<Float>?, b: UnsafeMutableBufferPointer<Float>?, bias: UnsafeMutableBufferPointer<Float>?
     let activation: MatMulActivation
     let residualSlot: Int?
+    /// B in column panels when it is a constant shared by every row of a non-transposed A: the product then
+    /// runs on ``PanelMatMul``'s register tiles instead of sgemm.
+    let panels: PanelPackedMatrix?
 
     init(_ geometry: BatchedMatMul, a: [Float]?, b: [Float]?, bias: [Float]?, activation: MatMulActivation, residualSlot: Int?) {
         self.geometry = geometry
+        if let b, geometry.rowsShareB, geometry.k > 0, geometry.n > 0 {
+            panels = b.withUnsafeBufferPointer {
+                PanelPackedMatrix($0.baseAddress! + geometry.bOffsets[0], k: geometry.k, n: geometry.n, transposed: geometry.transB)
+            }
+        } else {
+            panels = nil
+        }
         func copy(_ v: [Float]?) -> UnsafeMutableBufferPointer<Float>? {
             v.map { v in
                 let p = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(v.count, 1))
@@ -151,7 +161,7 @@ final class MatMulKernel: ResidualKernel {
             }
         }
         self.a = copy(a)
-        self.b = copy(b)
+        self.b = panels == nil ? copy(b) : nil
         self.bias = copy(bias)
         self.activation = activation
         self.residualSlot = residualSlot
@@ -164,7 +174,7 @@ final class MatMulKernel: ResidualKernel {
     }
 
     var algorithm: String {
-        var s = geometry.rowsShareB ? "sgemm rows" : "sgemm batched \(geometry.aOffsets.count)"
+        var s = panels != nil ? "panels 6x16" : geometry.rowsShareB ? "sgemm rows" : "sgemm batched \(geometry.aOffsets.count)"
         if geometry.transA { s += " tA" }
         if geometry.transB { s += " tB" }
         if bias != nil { s += " +bias" }
@@ -174,6 +184,12 @@ final class MatMulKernel: ResidualKernel {
 
     func run(_ io: KernelIO) {
         let pa = a.map { UnsafePointer($0.baseAddress!) } ?? io.input(0)
+        if let panels {
+            PanelMatMul.run(a: pa, packed: panels, c: io.output(0), m: geometry.aOffsets.count * geometry.m,
+                            bias: bias.map { UnsafePointer($0.baseAddress!) }, activation: activation, residual: residual(io),
+                            threads: io.threads)
+            return
+        }
         let pb = b.map { UnsafePointer($0.baseAddress!) } ?? io.input(1)
         geometry.run(a: pa, b: pb, c: io.output(0), bias: bias.map { UnsafePointer($0.baseAddress!) },
                      activation: activation, residual: residual(io), threads: io.threads)

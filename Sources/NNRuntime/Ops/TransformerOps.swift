@@ -63,30 +63,74 @@ final class LayerNormKernel: Kernel {
     }
 }
 
-final class SoftmaxKernel: Kernel {
-    let rows: Int, length: Int, log: Bool
+/// A Softmax's constant addends, copied into buffers the kernel owns, and their row views.
+final class SoftmaxAddends {
     let storage: [UnsafeMutableBufferPointer<Float>]
-    let addends: [RowNorm.Addend]
+    let views: [RowNorm.Addend]
 
-    init(rows: Int, length: Int, log: Bool, addends: [(values: [Float], rowShape: [Int], strides: [Int], lastStride: Int)]) {
-        self.rows = rows; self.length = length; self.log = log
+    init(_ addends: [(values: [Float], rowShape: [Int], strides: [Int], lastStride: Int)]) {
         let buffers = addends.map { a in
             let p = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(a.values.count, 1))
             _ = p.initialize(from: a.values)
             return p
         }
         storage = buffers
-        self.addends = zip(buffers, addends).map { p, a in
+        views = zip(buffers, addends).map { p, a in
             RowNorm.Addend(values: UnsafePointer(p.baseAddress!), rowShape: a.rowShape, strides: a.strides, lastStride: a.lastStride)
         }
     }
 
     deinit { for p in storage { p.deallocate() } }
 
-    var algorithm: String { "rows of \(length)" + (addends.isEmpty ? "" : " +\(addends.count) addend" + (addends.count > 1 ? "s" : "")) }
+    var label: String { views.isEmpty ? "" : " +\(views.count) addend" + (views.count > 1 ? "s" : "") }
+}
+
+final class SoftmaxKernel: Kernel {
+    let rows: Int, length: Int, log: Bool
+    let addends: SoftmaxAddends
+
+    init(rows: Int, length: Int, log: Bool, addends: [(values: [Float], rowShape: [Int], strides: [Int], lastStride: Int)]) {
+        self.rows = rows; self.length = length; self.log = log
+        self.addends = SoftmaxAddends(addends)
+    }
+
+    var algorithm: String { "rows of \(length)" + addends.label }
     func run(_ io: KernelIO) {
-        RowNorm.softmax(io.input(0), io.output(0), rows: rows, length: length, addends: addends, log: log,
+        RowNorm.softmax(io.input(0), io.output(0), rows: rows, length: length, addends: addends.views, log: log,
                         threads: io.threads)
+    }
+}
+
+/// `softmax(Q·Kᵀ + addends)·V` as one step (``AttentionFusion``): inputs Q, K, V; output O.
+package final class AttentionOp: PlannedOp {
+    let attention: SoftmaxAttention
+    let addends: [(values: [Float], rowShape: [Int], strides: [Int], lastStride: Int)]
+
+    init(_ attention: SoftmaxAttention, addends: [(values: [Float], rowShape: [Int], strides: [Int], lastStride: Int)], multiplyAdds: Int) {
+        self.attention = attention
+        self.addends = addends
+        super.init("Attention", multiplyAdds: multiplyAdds) { fatalError("unreachable: makeKernel is overridden") }
+    }
+
+    package override func makeKernel() -> Kernel { AttentionKernel(attention, addends: addends) }
+}
+
+final class AttentionKernel: Kernel {
+    let attention: SoftmaxAttention
+    let addends: SoftmaxAddends
+
+    init(_ attention: SoftmaxAttention, addends: [(values: [Float], rowShape: [Int], strides: [Int], lastStride: Int)]) {
+        self.attention = attention
+        self.addends = SoftmaxAddends(addends)
+    }
+
+    var algorithm: String {
+        "\(attention.qOffsets.count) × (\(attention.queries)×\(attention.depth) · \(attention.keys)) softmax" + addends.label
+    }
+    func scratchFloats(threads: Int) -> Int { attention.floats(threads: threads) }
+    func run(_ io: KernelIO) {
+        attention.run(q: io.input(0), k: io.input(1), v: io.input(2), out: io.output(0), addends: addends.views,
+                      scratch: ScratchRegion(io.scratch, count: scratchFloats(threads: io.threads)), threads: io.threads)
     }
 }
 

@@ -71,8 +71,10 @@ package struct BatchedMatMul: Sendable {
         }
     }
 
+    /// Applies bias, activation and residual to `rows` rows of `n` floats, `stride` floats apart in `c` and
+    /// in `residual` (`stride` defaults to `n`: contiguous rows).
     @inline(__always)
-    static func epilogue(_ c: UnsafeMutablePointer<Float>, rows: Int, n: Int, bias: UnsafePointer<Float>?,
+    static func epilogue(_ c: UnsafeMutablePointer<Float>, rows: Int, n: Int, stride: Int? = nil, bias: UnsafePointer<Float>?,
                          activation: MatMulActivation, residual: UnsafePointer<Float>?) {
         if bias == nil && activation == .none && residual == nil { return }
         var lo = -Float.infinity, hi = Float.infinity
@@ -81,9 +83,10 @@ package struct BatchedMatMul: Sendable {
         let gelu = activation == .gelu
         let vlo = SIMD8<Float>(repeating: lo), vhi = SIMD8<Float>(repeating: hi)
         let clamps = lo > -.infinity || hi < .infinity
+        let stride = stride ?? n
         for r in 0..<rows {
-            let row = c + r * n
-            let res = residual.map { $0 + r * n }
+            let row = c + r * stride
+            let res = residual.map { $0 + r * stride }
             var i = 0
             while i + 8 <= n {
                 var v = UnsafeRawPointer(row + i).loadUnaligned(as: SIMD8<Float>.self)

@@ -1,37 +1,42 @@
 /// Vectorised transcendental functions on `SIMD8<Float>` (one AVX2 register).
 package enum SIMDMath {
     /// e^x, accurate to about 2 ulp over the float range; saturates to 0 and +inf outside ±88.7.
-    ///
-    /// Range reduction x = n·ln2 + r with |r| ≤ ln2/2 (ln2 split in two for exactness), a degree-6
-    /// polynomial for e^r, and 2^n built in the exponent bits.
     @inlinable @inline(__always)
     package static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
         let hi = SIMD8<Float>(repeating: 88.72283)
         let lo = SIMD8<Float>(repeating: -87.33654)
-        let isNaN = x .!= x
         var v = x.replacing(with: hi, where: x .> hi)
         v = v.replacing(with: lo, where: v .< lo)
-        v = v.replacing(with: 0, where: isNaN)
+        var result = expInRange(v)
+        result = result.replacing(with: .infinity, where: x .> hi)
+        result = result.replacing(with: 0, where: x .< lo)
+        return result.replacing(with: x, where: x .!= x)  // NaN stays NaN
+    }
+
+    /// e^v for v in [-87.3, 88.7], with no special cases (outside that range the result is meaningless).
+    ///
+    /// Range reduction v = n·ln2 + r with |r| ≤ ln2/2 (ln2 split in two for exactness), a degree-7
+    /// polynomial for e^r, and 2^n built in the exponent bits. Every step is a fused multiply-add and the
+    /// polynomial is evaluated by Estrin's scheme (pairs of terms, then pairs of pairs), so the longest
+    /// dependency chain is about half of Horner's: the kernels that call this are limited by that latency,
+    /// not by the instruction count.
+    @inlinable @inline(__always)
+    package static func expInRange(_ v: SIMD8<Float>) -> SIMD8<Float> {
         // n = round(v·log2 e): adding 1.5·2^23 rounds to an integer held in the low mantissa bits, which
         // also gives n as an integer without a conversion.
         let magic = SIMD8<Float>(repeating: 12582912)
-        let shifted = v * 1.442695041 + magic
+        let shifted = magic.addingProduct(v, SIMD8<Float>(repeating: 1.442695041))
         let n = shifted - magic
-        var r = v - n * 0.693359375
-        r = r - n * (-2.12194440e-4)
-        // Taylor-like minimax coefficients for e^r on [-ln2/2, ln2/2].
-        var p = SIMD8<Float>(repeating: 1.9875691500e-4)
-        p = p * r + 1.3981999507e-3
-        p = p * r + 8.3334519073e-3
-        p = p * r + 4.1665795894e-2
-        p = p * r + 1.6666665459e-1
-        p = p * r + 5.0000001201e-1
-        p = p * (r * r) + r + 1
+        var r = v.addingProduct(n, SIMD8<Float>(repeating: -0.693359375))
+        r = r.addingProduct(n, SIMD8<Float>(repeating: 2.12194440e-4))
+        // Minimax coefficients for e^r on [-ln2/2, ln2/2]: 1 + r + r²·(c2 + c3·r + r²·(c4 + c5·r + r²·(c6 + c7·r))).
+        let r2 = r * r
+        let c23 = SIMD8<Float>(repeating: 5.0000001201e-1).addingProduct(r, SIMD8<Float>(repeating: 1.6666665459e-1))
+        let c45 = SIMD8<Float>(repeating: 4.1665795894e-2).addingProduct(r, SIMD8<Float>(repeating: 8.3334519073e-3))
+        let c67 = SIMD8<Float>(repeating: 1.3981999507e-3).addingProduct(r, SIMD8<Float>(repeating: 1.9875691500e-4))
+        let p = (r + 1).addingProduct(r2, c23.addingProduct(r2, c45.addingProduct(r2, c67)))
         let bits = (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
-        var result = p * unsafeBitCast(bits, to: SIMD8<Float>.self)
-        result = result.replacing(with: .infinity, where: x .> hi)
-        result = result.replacing(with: 0, where: x .< lo)
-        return result.replacing(with: x, where: isNaN)  // NaN stays NaN
+        return p * unsafeBitCast(bits, to: SIMD8<Float>.self)
     }
 
     /// `x` limited to `lo...hi` (min and max instructions; the generic `clamped` is not inlined).
@@ -51,18 +56,20 @@ package enum SIMDMath {
     /// rounding of the exponent's argument, about |a²|·6e-8 relative in float).
     @inlinable @inline(__always)
     package static func erfcNonNegative(_ a: SIMD8<Float>) -> SIMD8<Float> {
-        let t = 1 / (1 + 0.5 * a)
-        // Horner's rule with fused multiply-adds (one vfmadd each at x86-64-v3).
-        var p = SIMD8<Float>(repeating: -0.82215223).addingProduct(t, SIMD8<Float>(repeating: 0.17087277))
-        p = SIMD8<Float>(repeating: 1.48851587).addingProduct(p, t)
-        p = SIMD8<Float>(repeating: -1.13520398).addingProduct(p, t)
-        p = SIMD8<Float>(repeating: 0.27886807).addingProduct(p, t)
-        p = SIMD8<Float>(repeating: -0.18628806).addingProduct(p, t)
-        p = SIMD8<Float>(repeating: 0.09678418).addingProduct(p, t)
-        p = SIMD8<Float>(repeating: 0.37409196).addingProduct(p, t)
-        p = SIMD8<Float>(repeating: 1.00002368).addingProduct(p, t)
-        p = SIMD8<Float>(repeating: -1.26551223).addingProduct(p, t)
-        return t * exp(p.addingProduct(-a, a))
+        // erfc(9.2) < 1e-37: beyond it the result is that (not 0), and the exponent below stays in range.
+        let a = a.replacing(with: 9.2, where: a .> 9.2)
+        let t = 1 / SIMD8<Float>(repeating: 1).addingProduct(a, SIMD8<Float>(repeating: 0.5))
+        // P(t) = c0 + c1·t + … + c9·t⁹ by Estrin's scheme: pairs (c_i + c_i+1·t), then by t², then by t⁴.
+        let t2 = t * t, t4 = t2 * t2
+        let c01 = SIMD8<Float>(repeating: -1.26551223).addingProduct(t, SIMD8<Float>(repeating: 1.00002368))
+        let c23 = SIMD8<Float>(repeating: 0.37409196).addingProduct(t, SIMD8<Float>(repeating: 0.09678418))
+        let c45 = SIMD8<Float>(repeating: -0.18628806).addingProduct(t, SIMD8<Float>(repeating: 0.27886807))
+        let c67 = SIMD8<Float>(repeating: -1.13520398).addingProduct(t, SIMD8<Float>(repeating: 1.48851587))
+        let c89 = SIMD8<Float>(repeating: -0.82215223).addingProduct(t, SIMD8<Float>(repeating: 0.17087277))
+        let low = c01.addingProduct(t2, c23)
+        let high = c45.addingProduct(t2, c67).addingProduct(t4, c89)
+        let p = low.addingProduct(t4, high)
+        return t * expInRange(p.addingProduct(-a, a))
     }
 
     /// erf(x): below |x| = ½ its Taylor series to x¹³ (relative error about 1e-7), above `1 − erfc(|x|)`
@@ -83,13 +90,15 @@ package enum SIMDMath {
         return small.replacing(with: large.replacing(with: -large, where: x .< 0), where: a .>= 0.5)
     }
 
-    /// GELU, `x · ½ · (1 + erf(x / √2))`: `x · (1 − erfc(u)/2)` for x ≥ 0 and `x · erfc(−u)/2` below, with
-    /// u = x/√2, so the negative tail keeps its relative precision (no `1 + erf` cancellation).
+    /// GELU, `x · ½ · (1 + erf(x / √2))`: with h = x · erfc(|x|/√2) / 2, `x − h` for x ≥ 0 and `h` below,
+    /// so the negative tail keeps its relative precision (no `1 + erf` cancellation). x is first limited to
+    /// ±13 inside h (erfc(13/√2) < 1e-37): ±∞ give +∞ and 0, and no lane takes the exponent out of range.
     @inlinable @inline(__always)
     package static func gelu(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let u = x * 0.70710678118654752
-        let e = erfcNonNegative(u.replacing(with: -u, where: u .< 0))
-        let positive = x * (1 - 0.5 * e)
-        return positive.replacing(with: 0.5 * x * e, where: x .< 0)
+        let xc = clamp(x, SIMD8<Float>(repeating: -13), SIMD8<Float>(repeating: 13))
+        let u = xc * 0.70710678118654752
+        let a = unsafeBitCast(unsafeBitCast(u, to: SIMD8<UInt32>.self) & 0x7FFF_FFFF, to: SIMD8<Float>.self)
+        let h = (0.5 * xc) * erfcNonNegative(a)
+        return (x - h).replacing(with: h, where: x .< 0)
     }
 }

@@ -1,0 +1,59 @@
+import NNTensor
+import ONNXFormat
+
+/// Attention as exporters write it, `MatMul(Softmax(MatMul(Q, Kᵀ) + addends), V)` over a batch of windows and
+/// heads, becomes one ``SoftmaxAttention`` step: the scores and their softmax (one `queries × keys` tile per
+/// window and head, tens of megabytes in all for a Swin stage) are never written to the arena.
+///
+/// Matches, after ``MatMulTransposeFolding`` and ``SoftmaxAddFusion``: a MatMul of two run-time operands with
+/// nothing fused into it, whose output only a Softmax (not LogSoftmax) over its last axis reads; whose output
+/// in turn only a second such MatMul reads, as its left operand, with the same batch and row count and the
+/// scores' width as its depth. Both depths must fit one ``PanelPackedMatrix/depthBlock``. Anything else runs
+/// as the three steps it was. Returns the attentions fused.
+package struct AttentionFusion: PlanPass {
+    package init() {}
+
+    package func run(on graph: PlanGraph) throws -> Int {
+        let reads = graph.nodeReadCounts()
+        var readers: [String: [PlanStep]] = [:]
+        for step in graph.steps { for i in step.node.inputs where !i.isEmpty { readers[i, default: []].append(step) } }
+        func soleReader(_ name: String) -> PlanStep? {
+            guard graph.readOnceInside(name, reads), let r = readers[name], r.count == 1 else { return nil }
+            return r[0]
+        }
+        /// A product of run-time operands with nothing fused into it.
+        func plainProduct(_ step: PlanStep) -> MatMulOp? {
+            guard let op = step.op as? MatMulOp, op.a == nil, op.b == nil, op.bias == nil, op.activation == .none,
+                  step.residual == nil, step.node.inputs.count == 2, !op.geometry.transA else { return nil }
+            return op
+        }
+        var fused = 0
+        for first in graph.steps where !first.removed {
+            guard let scoresOp = plainProduct(first), let softmax = soleReader(first.outputs[0]),
+                  let softmaxOp = softmax.op as? SoftmaxOp, !softmaxOp.log, softmax.node.inputs == [first.outputs[0]],
+                  let second = soleReader(softmax.outputs[0]), let outputOp = plainProduct(second),
+                  second.node.inputs[0] == softmax.outputs[0], second.node.inputs[1] != softmax.outputs[0] else { continue }
+            let g1 = scoresOp.geometry, g2 = outputOp.geometry
+            let batches = g1.aOffsets.count
+            guard g2.aOffsets.count == batches, g2.m == g1.m, g2.k == g1.n, softmaxOp.length == g1.n,
+                  softmaxOp.rows == batches * g1.m, g1.k <= PanelPackedMatrix.depthBlock, g1.n <= PanelPackedMatrix.depthBlock,
+                  g2.aOffsets.enumerated().allSatisfy({ $0.element == $0.offset * g2.m * g2.k }),
+                  [first.node.inputs[0], first.node.inputs[1], second.node.inputs[1]].allSatisfy({ graph.states[$0]?.dtype == .float32 })
+            else { continue }
+            let attention = SoftmaxAttention(queries: g1.m, keys: g1.n, depth: g1.k, width: g2.n, qOffsets: g1.aOffsets,
+                                             kOffsets: g1.bOffsets, vOffsets: g2.bOffsets, keysTransposed: g1.transB,
+                                             valuesTransposed: g2.transB)
+            let node = ONNXNode(name: second.name, opType: "Attention",
+                                inputs: [first.node.inputs[0], first.node.inputs[1], second.node.inputs[1]],
+                                outputs: second.outputs, attributes: [:])
+            let step = PlanStep(node: node, op: AttentionOp(attention, addends: softmaxOp.addends,
+                                                            multiplyAdds: scoresOp.multiplyAdds + outputOp.multiplyAdds))
+            first.removed = true
+            softmax.removed = true
+            graph.replace(second, with: step)
+            fused += 1
+        }
+        graph.compact()
+        return fused
+    }
+}
