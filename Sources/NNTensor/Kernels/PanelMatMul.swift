@@ -92,14 +92,11 @@ package enum PanelMatMul {
                             bias: UnsafePointer<Float>?, activation: MatMulActivation, residual: UnsafePointer<Float>?,
                             threads: Int) {
         guard m > 0 else { return }
-        let strips = (m + 5) / 6
-        Parallel.forRanges(strips, threads: threads) { _, range in
-            var s0 = range.lowerBound
-            while s0 < range.upperBound {
-                let s1 = min(range.upperBound, s0 + rowChunk / 6)
-                sweep(a: a, packed: packed, c: c, m: m, strips: s0..<s1, bias: bias, activation: activation, residual: residual)
-                s0 = s1
-            }
+        let strips = (m + 5) / 6, per = rowChunk / 6
+        Parallel.forEachDynamic((strips + per - 1) / per, threads: threads) { _, chunk in
+            let s0 = chunk * per
+            sweep(a: a, packed: packed, c: c, m: m, strips: s0..<min(strips, s0 + per), bias: bias, activation: activation,
+                  residual: residual)
         }
     }
 

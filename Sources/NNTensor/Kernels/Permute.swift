@@ -62,8 +62,8 @@ package struct PermutedCopy: Sendable {
             }
             return
         }
-        // The input's innermost axis is output axis j: transpose [nj × nl] tiles between it and the output's
-        // last axis, reading runs of 16 contiguous input floats.
+        // The input's innermost axis is output axis j: for each position of the other axes, an [nl × nj] matrix
+        // (rows `sl` apart) is written transposed (rows `oj` apart), 64 columns per work item.
         let j = inStrides.firstIndex(of: 1)!
         let nl = sizes[rank - 1], sl = inStrides[rank - 1], nj = sizes[j]
         var outStride = [Int](repeating: 1, count: rank)
@@ -72,19 +72,40 @@ package struct PermutedCopy: Sendable {
         let others = (0..<(rank - 1)).filter { $0 != j }
         let otherSizes = others.map { sizes[$0] }, otherIn = others.map { inStrides[$0] }, otherOut = others.map { outStride[$0] }
         let outerCount = otherSizes.reduce(1, *)
-        let blocks = (nj + 15) / 16
+        let blocks = (nj + 63) / 64
         Parallel.forEach(outerCount * blocks, threads: threads) { t in
             let o = t / blocks, b = t % blocks
             let coord = Self.coordinates(o, otherSizes)
             var src = 0, dst = 0
             for (k, c) in coord.enumerated() { src += c * otherIn[k]; dst += c * otherOut[k] }
-            let i0 = b * 16, i1 = min(nj, i0 + 16)
-            for l in 0..<nl {
-                let s = input + src + l * sl
-                let d = output + dst + l
-                for i in i0..<i1 { d[i * oj] = s[i] }
-            }
+            let i0 = b * 64
+            Self.transpose(input + src + i0, rowStride: sl, output + dst + i0 * oj, rowStride: oj, rows: nl, columns: min(64, nj - i0))
         }
+    }
+
+    /// `output[i][l] = input[l][i]` for `l < rows`, `i < columns`: whole 8 × 8 tiles in registers (three rounds of
+    /// even/odd lane splits turn eight rows into eight columns), the edges one float at a time.
+    @inline(__always)
+    static func transpose(_ input: UnsafePointer<Float>, rowStride sl: Int, _ output: UnsafeMutablePointer<Float>, rowStride oj: Int,
+                          rows: Int, columns: Int) {
+        let fullRows = rows / 8 * 8, fullColumns = columns / 8 * 8
+        for l0 in Swift.stride(from: 0, to: fullRows, by: 8) {
+            for i0 in Swift.stride(from: 0, to: fullColumns, by: 8) {
+                let s = input + l0 * sl + i0
+                @inline(__always) func row(_ r: Int) -> SIMD8<Float> { UnsafeRawPointer(s + r * sl).loadUnaligned(as: SIMD8<Float>.self) }
+                var t = (row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7))
+                for _ in 0..<3 {
+                    let p0 = SIMD16(lowHalf: t.0, highHalf: t.1), p1 = SIMD16(lowHalf: t.2, highHalf: t.3)
+                    let p2 = SIMD16(lowHalf: t.4, highHalf: t.5), p3 = SIMD16(lowHalf: t.6, highHalf: t.7)
+                    t = (p0.evenHalf, p1.evenHalf, p2.evenHalf, p3.evenHalf, p0.oddHalf, p1.oddHalf, p2.oddHalf, p3.oddHalf)
+                }
+                let d = output + i0 * oj + l0
+                @inline(__always) func store(_ v: SIMD8<Float>, _ r: Int) { UnsafeMutableRawPointer(d + r * oj).storeBytes(of: v, as: SIMD8<Float>.self) }
+                store(t.0, 0); store(t.1, 1); store(t.2, 2); store(t.3, 3); store(t.4, 4); store(t.5, 5); store(t.6, 6); store(t.7, 7)
+            }
+            for i in fullColumns..<columns { for l in l0..<(l0 + 8) { output[i * oj + l] = input[l * sl + i] } }
+        }
+        for l in fullRows..<rows { for i in 0..<columns { output[i * oj + l] = input[l * sl + i] } }
     }
 
     /// The coordinates of flat index `i` in `shape` (row-major).

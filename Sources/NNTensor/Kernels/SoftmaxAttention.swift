@@ -35,7 +35,8 @@ package struct SoftmaxAttention: PerThreadScratch, Sendable {
                      addends: [RowNorm.Addend], scratch: ScratchRegion, threads: Int) {
         let batches = qOffsets.count
         guard batches > 0, queries > 0, width > 0 else { return }
-        Parallel.forRanges(batches, threads: threads) { worker, range in
+        let per = 8
+        Parallel.forEachDynamic((batches + per - 1) / per, threads: threads) { worker, chunk in
             var share = self.share(worker: worker, in: scratch)
             let skew = (64 - Int(bitPattern: share.base) & 63) & 63
             _ = share.carve(skew / 4)
@@ -44,7 +45,7 @@ package struct SoftmaxAttention: PerThreadScratch, Sendable {
             let strips = (queries + 5) / 6, stride = scoreStride
             let scores = share.carve(strips * 6 * stride).pointer(at: 0, count: strips * 6 * stride)
             let packedV = share.carve(vFloats).pointer(at: 0, count: vFloats)
-            for t in range {
+            for t in (chunk * per)..<min(batches, chunk * per + per) {
                 attend(t, q: q, k: k, v: v, out: out, addends: addends, packedK: packedK, scores: scores, packedV: packedV)
             }
         }
@@ -111,10 +112,13 @@ package struct SoftmaxAttention: PerThreadScratch, Sendable {
             let v = r.load(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
             peak = peak.replacing(with: v, where: v .> peak)
         }
-        let top = SIMD8<Float>(repeating: peak.max())
+        let top = SIMD8<Float>(repeating: peak.max()), floor = SIMD8<Float>(repeating: -87)
         var total = SIMD8<Float>()
         for j in Swift.stride(from: 0, to: stride, by: 8) {
-            let e = SIMDMath.exp(r.load(fromByteOffset: 4 * j, as: SIMD8<Float>.self) - top)
+            // x − max ≤ 0; below −87 (the padding's −∞ included) e^x is under 2e-38 and taken as e^−87.
+            var x = r.load(fromByteOffset: 4 * j, as: SIMD8<Float>.self) - top
+            x = x.replacing(with: floor, where: x .< floor)
+            let e = SIMDMath.expInRange(x)
             r.storeBytes(of: e, toByteOffset: 4 * j, as: SIMD8<Float>.self)
             total += e
         }
