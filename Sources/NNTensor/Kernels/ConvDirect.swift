@@ -33,11 +33,18 @@ package final class Conv2DDirect: ScratchConvolution, @unchecked Sendable {
     /// is read back from cache, not memory).
     static let maxScratchFloats = 1 << 18
 
-    /// Whether this kernel handles `g`: stride 1, one group, a window larger than 1×1. (With fewer than
+    /// Whether this kernel handles `g`: stride 1, one group, a window larger than 1×1 or the 1×1 head below. (With fewer than
     /// four output channels part of each register tile idles, yet it still beats im2col, whose copying
     /// then costs as much as the arithmetic.)
     package static func supports(_ g: Conv2DGeometry) -> Bool {
-        g.strideY == 1 && g.strideX == 1 && g.groups == 1 && g.kernelHeight * g.kernelWidth > 1
+        g.strideY == 1 && g.strideX == 1 && g.groups == 1 && (g.kernelHeight * g.kernelWidth > 1 || readsBandsFor1x1(g))
+    }
+
+    /// A 1×1 convolution to one channel from 16 or more (a segmentation head): the band copy lets it read a
+    /// Resize before it row by row instead of the resized tensor being stored (BiRefNet's 48 channels at
+    /// 1024², 200 MB), and with one output channel im2col's product is a thin matrix–vector product anyway.
+    static func readsBandsFor1x1(_ g: Conv2DGeometry) -> Bool {
+        g.kernelHeight == 1 && g.kernelWidth == 1 && g.outChannels == 1 && g.inChannels >= 16
     }
 
     package init(geometry g: Conv2DGeometry, weights w: [Float], bias b: [Float]?, epilogue: ConvEpilogue = .none) {

@@ -41,13 +41,16 @@ package final class PanelPackedMatrix: @unchecked Sendable {
             let depth = min(depthBlock, k - k0)
             for p in 0..<panels {
                 let cols = min(16, n - p * 16)
+                if transposed {
+                    // Rows p·16 … of the stored n × k matrix, written as columns: 8 × 8 register transposes.
+                    PermutedCopy.transpose(b + p * 16 * k + k0, rowStride: k, out, rowStride: 16, rows: cols, columns: depth)
+                    if cols < 16 { for row in 0..<depth { for j in cols..<16 { out[row * 16 + j] = 0 } } }
+                    out += depth * 16
+                    continue
+                }
                 for row in k0..<(k0 + depth) {
-                    if transposed {
-                        for j in 0..<cols { out[j] = b[(p * 16 + j) * k + row] }
-                    } else {
-                        let src = b + row * n + p * 16
-                        for j in 0..<cols { out[j] = src[j] }
-                    }
+                    let src = b + row * n + p * 16
+                    for j in 0..<cols { out[j] = src[j] }
                     for j in cols..<16 { out[j] = 0 }
                     out += 16
                 }
