@@ -80,7 +80,15 @@ package struct SoftmaxAttention: PerThreadScratch, Sendable {
                     let values = view.step >= 0 ? view.base + i * view.step : addends[j].values + addends[j].offset(row: t * queries + i)
                     RowNorm.addRow(UnsafePointer(row), values, view.repeated, row, keys)
                 }
-                Self.softmaxPadded(row, keys: keys, stride: stride)
+            }
+            var i = 0
+            while i + 4 <= queries {
+                Self.softmaxPadded4(scores + i * stride, keys: keys, stride: stride)
+                i += 4
+            }
+            while i < queries {
+                Self.softmaxPadded(scores + i * stride, keys: keys, stride: stride)
+                i += 1
             }
         }
         // Output: scores · V[t], edge tiles through the stack.
@@ -125,6 +133,49 @@ package struct SoftmaxAttention: PerThreadScratch, Sendable {
         let scale = SIMD8<Float>(repeating: 1 / total.sum())
         for j in Swift.stride(from: 0, to: stride, by: 8) {
             r.storeBytes(of: r.load(fromByteOffset: 4 * j, as: SIMD8<Float>.self) * scale, toByteOffset: 4 * j, as: SIMD8<Float>.self)
+        }
+    }
+
+    /// ``softmaxPadded(_:keys:stride:)`` on four consecutive rows at once: a row alone is one chain of
+    /// dependent steps (max, then exponentials, then their sum, then the scaling) too long for the core to
+    /// overlap with the next row's; four interleaved chains keep its pipes busy.
+    @inline(__always)
+    static func softmaxPadded4(_ rows: UnsafeMutablePointer<Float>, keys: Int, stride: Int) {
+        for r in 0..<4 { for j in keys..<stride { rows[r * stride + j] = -.infinity } }
+        let r0 = UnsafeMutableRawPointer(rows), r1 = UnsafeMutableRawPointer(rows + stride)
+        let r2 = UnsafeMutableRawPointer(rows + 2 * stride), r3 = UnsafeMutableRawPointer(rows + 3 * stride)
+        @inline(__always) func larger(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { a.replacing(with: b, where: b .> a) }
+        var m0 = SIMD8<Float>(repeating: -.infinity), m1 = m0, m2 = m0, m3 = m0
+        for j in Swift.stride(from: 0, to: 4 * stride, by: 32) {
+            m0 = larger(m0, r0.load(fromByteOffset: j, as: SIMD8<Float>.self))
+            m1 = larger(m1, r1.load(fromByteOffset: j, as: SIMD8<Float>.self))
+            m2 = larger(m2, r2.load(fromByteOffset: j, as: SIMD8<Float>.self))
+            m3 = larger(m3, r3.load(fromByteOffset: j, as: SIMD8<Float>.self))
+        }
+        let t0 = SIMD8<Float>(repeating: m0.max()), t1 = SIMD8<Float>(repeating: m1.max())
+        let t2 = SIMD8<Float>(repeating: m2.max()), t3 = SIMD8<Float>(repeating: m3.max())
+        let floor = SIMD8<Float>(repeating: -87)
+        @inline(__always) func exponential(_ p: UnsafeMutableRawPointer, _ j: Int, _ top: SIMD8<Float>) -> SIMD8<Float> {
+            var x = p.load(fromByteOffset: j, as: SIMD8<Float>.self) - top
+            x = x.replacing(with: floor, where: x .< floor)
+            let e = SIMDMath.expInRange(x)
+            p.storeBytes(of: e, toByteOffset: j, as: SIMD8<Float>.self)
+            return e
+        }
+        var s0 = SIMD8<Float>(), s1 = s0, s2 = s0, s3 = s0
+        for j in Swift.stride(from: 0, to: 4 * stride, by: 32) {
+            s0 += exponential(r0, j, t0)
+            s1 += exponential(r1, j, t1)
+            s2 += exponential(r2, j, t2)
+            s3 += exponential(r3, j, t3)
+        }
+        let k0 = SIMD8<Float>(repeating: 1 / s0.sum()), k1 = SIMD8<Float>(repeating: 1 / s1.sum())
+        let k2 = SIMD8<Float>(repeating: 1 / s2.sum()), k3 = SIMD8<Float>(repeating: 1 / s3.sum())
+        for j in Swift.stride(from: 0, to: 4 * stride, by: 32) {
+            r0.storeBytes(of: r0.load(fromByteOffset: j, as: SIMD8<Float>.self) * k0, toByteOffset: j, as: SIMD8<Float>.self)
+            r1.storeBytes(of: r1.load(fromByteOffset: j, as: SIMD8<Float>.self) * k1, toByteOffset: j, as: SIMD8<Float>.self)
+            r2.storeBytes(of: r2.load(fromByteOffset: j, as: SIMD8<Float>.self) * k2, toByteOffset: j, as: SIMD8<Float>.self)
+            r3.storeBytes(of: r3.load(fromByteOffset: j, as: SIMD8<Float>.self) * k3, toByteOffset: j, as: SIMD8<Float>.self)
         }
     }
 }
