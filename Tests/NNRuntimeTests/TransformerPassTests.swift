@@ -64,9 +64,9 @@ final class TransformerPassTests: XCTestCase {
     }
 
     func testAttentionsProductsAndSoftmaxAreOneStep() throws {
-        // q·scale stays a Mul; Kᵀ, the bias, the mask's 5-D view, the Softmax and both products are one step.
-        XCTAssertEqual(try plan("attention_fused").stepOpTypes, ["Mul", "Attention"])
-        XCTAssertEqual(try plan("attention_broadcast_keys_transposed_values").stepOpTypes, ["Mul", "Attention"])
+        // q·scale, Kᵀ, the bias, the mask's 5-D view, the Softmax and both products are one step.
+        XCTAssertEqual(try plan("attention_fused").stepOpTypes, ["Attention"])
+        XCTAssertEqual(try plan("attention_broadcast_keys_transposed_values").stepOpTypes, ["Attention"])
     }
 
     func testAttentionNearMissesRunAsThreeSteps() throws {

@@ -167,6 +167,16 @@ final class PermutedCopyKernel: Kernel {
     func run(_ io: KernelIO) { copy.run(io.input(0), io.output(0), threads: io.threads) }
 }
 
+/// A fused chain of moves as one ``RowGather`` (``RowGatherFusion``), which a later pass can fold into its
+/// reader (``AttentionFusion``).
+package final class RowGatherOp: PlannedOp {
+    package let gather: RowGather
+    init(_ gather: RowGather) {
+        self.gather = gather
+        super.init("RowGather") { RowGatherKernel(gather) }
+    }
+}
+
 /// Rows gathered through a plan-time table (``RowGather``): a fused chain of moves.
 final class RowGatherKernel: Kernel {
     let gather: RowGather

@@ -10,6 +10,10 @@ import ONNXFormat
 /// in turn only a second such MatMul reads, as its left operand, with the same batch and row count and the
 /// scores' width as its depth. Both depths must fit one ``PanelPackedMatrix/depthBlock``. Anything else runs
 /// as the three steps it was. Returns the attentions fused.
+///
+/// Then an operand written by a ``RowGatherOp`` that nothing else reads (the head split of a qkv product)
+/// is read through the gather's table instead, and the gather disappears; so does a Mul of the queries by a
+/// scalar constant, applied as they are read.
 package struct AttentionFusion: PlanPass {
     package init() {}
 
@@ -27,6 +31,27 @@ package struct AttentionFusion: PlanPass {
                   step.residual == nil, step.node.inputs.count == 2, !op.geometry.transA else { return nil }
             return op
         }
+        let producers = graph.producers()
+        /// The run-time operand and the factor of a Mul by a scalar float constant writing `name`, read once.
+        func scaled(_ name: String) -> (String, Float)? {
+            guard graph.readOnceInside(name, reads), let mul = producers[name], !mul.removed, mul.op.opType == "Mul",
+                  mul.node.inputs.count == 2, mul.residual == nil else { return nil }
+            for (x, c) in [(mul.node.inputs[0], mul.node.inputs[1]), (mul.node.inputs[1], mul.node.inputs[0])] {
+                guard graph.isRunTime(x), graph.states[x]?.shape == graph.states[name]?.shape, graph.states[x]?.dtype == .float32,
+                      let constant = graph.states[c]?.constant, constant.dtype == .float32, constant.shape.reduce(1, *) == 1 else { continue }
+                mul.removed = true
+                return (x, constant.floats[0])
+            }
+            return nil
+        }
+        /// The input and table of a row gather of rows of `rowLength` writing `name`, read once.
+        func gathered(_ name: String, rowLength: Int) -> (String, RowGather)? {
+            guard graph.readOnceInside(name, reads), let step = producers[name], !step.removed, let op = step.op as? RowGatherOp,
+                  op.gather.rowLength == rowLength, let source = step.node.inputs.first, graph.states[source]?.dtype == .float32
+            else { return nil }
+            step.removed = true
+            return (source, op.gather)
+        }
         var fused = 0
         for first in graph.steps where !first.removed {
             guard let scoresOp = plainProduct(first), let softmax = soleReader(first.outputs[0]),
@@ -40,12 +65,27 @@ package struct AttentionFusion: PlanPass {
                   g2.aOffsets.enumerated().allSatisfy({ $0.element == $0.offset * g2.m * g2.k }),
                   [first.node.inputs[0], first.node.inputs[1], second.node.inputs[1]].allSatisfy({ graph.states[$0]?.dtype == .float32 })
             else { continue }
-            let attention = SoftmaxAttention(queries: g1.m, keys: g1.n, depth: g1.k, width: g2.n, qOffsets: g1.aOffsets,
+            var attention = SoftmaxAttention(queries: g1.m, keys: g1.n, depth: g1.k, width: g2.n, qOffsets: g1.aOffsets,
                                              kOffsets: g1.bOffsets, vOffsets: g2.bOffsets, keysTransposed: g1.transB,
                                              valuesTransposed: g2.transB)
-            let node = ONNXNode(name: second.name, opType: "Attention",
-                                inputs: [first.node.inputs[0], first.node.inputs[1], second.node.inputs[1]],
-                                outputs: second.outputs, attributes: [:])
+            var inputs = [first.node.inputs[0], first.node.inputs[1], second.node.inputs[1]]
+            if inputs[0] != inputs[1] && inputs[0] != inputs[2] && inputs[1] != inputs[2] {
+                let lengths = attention.storedRowLengths
+                if let (x, scale) = scaled(inputs[0]) {
+                    attention.qScale = scale
+                    inputs[0] = x
+                }
+                for (slot, length) in [(0, lengths.q), (1, lengths.k), (2, lengths.v)] {
+                    guard let (source, gather) = gathered(inputs[slot], rowLength: length) else { continue }
+                    switch slot {
+                    case 0: attention.qRows = gather
+                    case 1: attention.kRows = gather
+                    default: attention.vRows = gather
+                    }
+                    inputs[slot] = source
+                }
+            }
+            let node = ONNXNode(name: second.name, opType: "Attention", inputs: inputs, outputs: second.outputs, attributes: [:])
             let step = PlanStep(node: node, op: AttentionOp(attention, addends: softmaxOp.addends,
                                                             multiplyAdds: scoresOp.multiplyAdds + outputOp.multiplyAdds))
             first.removed = true

@@ -136,7 +136,7 @@ package struct RowGatherFusion: PlanPass {
             maps[y] = RowMap(source: source, table: table, length: length)
             guard composes || op == "Pad" else { continue }
             let gather = RowGather(rowLength: length, sources: table)
-            graph.replace(step, with: step.reading([source], op: PlannedOp("RowGather") { RowGatherKernel(gather) }))
+            graph.replace(step, with: step.reading([source], op: RowGatherOp(gather)))
             rewritten += 1
         }
         if rewritten > 0 { _ = try DeadStepRemoval().run(on: graph) }

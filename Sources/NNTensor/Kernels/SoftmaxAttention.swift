@@ -7,10 +7,18 @@
 /// when transposed; `O[t]` is `queries × width` at `out + t · queries · width`. Both products run on
 /// ``PanelMatMul``'s 6 × 16 register tiles, K and V packed per batch element into the scratch (a few
 /// thousand floats: the product's k stays within one depth block, which the planner checks).
+///
+/// An operand may also be read through a ``RowGather`` (the head split of a fused qkv product, never stored):
+/// its stored rows then come from the gather's table, copied per batch element into the scratch, and Q may be
+/// scaled as it is copied (the `q · d^−½` Mul, folded).
 package struct SoftmaxAttention: PerThreadScratch, Sendable {
     package let queries: Int, keys: Int, depth: Int, width: Int
     package let qOffsets: [Int], kOffsets: [Int], vOffsets: [Int]
     package let keysTransposed: Bool, valuesTransposed: Bool
+    /// Row tables through which Q, K and V are read (nil: the operand as laid out above).
+    package var qRows: RowGather?, kRows: RowGather?, vRows: RowGather?
+    /// Factor applied to Q as it is read (1: none).
+    package var qScale: Float = 1
 
     package init(queries: Int, keys: Int, depth: Int, width: Int, qOffsets: [Int], kOffsets: [Int], vOffsets: [Int],
                  keysTransposed: Bool, valuesTransposed: Bool) {
@@ -21,13 +29,36 @@ package struct SoftmaxAttention: PerThreadScratch, Sendable {
         self.keysTransposed = keysTransposed; self.valuesTransposed = valuesTransposed
     }
 
+    /// Row length of each operand as stored: Q's depth; K's depth (transposed) or keys; V's width or keys.
+    package var storedRowLengths: (q: Int, k: Int, v: Int) { (depth, keysTransposed ? depth : keys, valuesTransposed ? keys : width) }
+
     /// Scores row stride: keys rounded up to whole panels.
     var scoreStride: Int { (keys + 15) / 16 * 16 }
     /// One thread's share: packed K, the score tile (rows rounded up to whole strips), packed V, and 16 floats
     /// to align the first area to 64 bytes.
     package var threadFloats: Int {
         PanelPackedMatrix.floats(k: depth, n: keys) + (queries + 5) / 6 * 6 * scoreStride
-            + PanelPackedMatrix.floats(k: keys, n: width) + 16
+            + PanelPackedMatrix.floats(k: keys, n: width) + 16 + (copiesQ ? queries * depth : 0)
+            + (kRows != nil ? keys * depth : 0) + (vRows != nil ? keys * width : 0)
+    }
+
+    /// Whether Q is copied into the scratch (gathered or scaled).
+    var copiesQ: Bool { qRows != nil || qScale != 1 }
+
+    /// The `rows × length` matrix starting at stored row `first` of a gathered operand, copied to `into`
+    /// (times `scale`); a source row of −1 reads as zeros.
+    @inline(__always)
+    static func gather(_ table: RowGather, from base: UnsafePointer<Float>, first: Int, rows: Int, scale: Float,
+                       into: UnsafeMutablePointer<Float>) {
+        let n = table.rowLength
+        table.sources.withUnsafeBufferPointer { sources in
+            for r in 0..<rows {
+                let source = Int(sources[first + r]), dst = into + r * n
+                if source < 0 { dst.update(repeating: 0, count: n); continue }
+                let src = base + source * n
+                if scale == 1 { dst.update(from: src, count: n) } else { for j in 0..<n { dst[j] = src[j] * scale } }
+            }
+        }
     }
 
     /// - Parameter addends: added to each score row `t · queries + i` before the softmax (``RowNorm/Addend``).
@@ -45,20 +76,42 @@ package struct SoftmaxAttention: PerThreadScratch, Sendable {
             let strips = (queries + 5) / 6, stride = scoreStride
             let scores = share.carve(strips * 6 * stride).pointer(at: 0, count: strips * 6 * stride)
             let packedV = share.carve(vFloats).pointer(at: 0, count: vFloats)
+            let lengths = storedRowLengths
+            let qCopy = copiesQ ? share.carve(queries * depth).pointer(at: 0, count: queries * depth) : nil
+            let kCopy = kRows != nil ? share.carve(keys * depth).pointer(at: 0, count: keys * depth) : nil
+            let vCopy = vRows != nil ? share.carve(keys * width).pointer(at: 0, count: keys * width) : nil
             for t in (chunk * per)..<min(batches, chunk * per + per) {
-                attend(t, q: q, k: k, v: v, out: out, addends: addends, packedK: packedK, scores: scores, packedV: packedV)
+                var qt = q + qOffsets[t], kt = k + kOffsets[t], vt = v + vOffsets[t]
+                if let qCopy {
+                    if let table = qRows {
+                        Self.gather(table, from: q, first: qOffsets[t] / lengths.q, rows: queries, scale: qScale, into: qCopy)
+                    } else {
+                        for j in 0..<(queries * depth) { qCopy[j] = qt[j] * qScale }
+                    }
+                    qt = UnsafePointer(qCopy)
+                }
+                if let kCopy, let table = kRows {
+                    Self.gather(table, from: k, first: kOffsets[t] / lengths.k, rows: keys * depth / lengths.k, scale: 1, into: kCopy)
+                    kt = UnsafePointer(kCopy)
+                }
+                if let vCopy, let table = vRows {
+                    Self.gather(table, from: v, first: vOffsets[t] / lengths.v, rows: keys * width / lengths.v, scale: 1, into: vCopy)
+                    vt = UnsafePointer(vCopy)
+                }
+                attend(t, q: qt, k: kt, v: vt, out: out, addends: addends, packedK: packedK, scores: scores, packedV: packedV)
             }
         }
     }
 
+    /// Batch element `t`, its Q, K and V at `q`, `k`, `v` (already offset, gathered or scaled).
     @inline(__always)
     func attend(_ t: Int, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
                 addends: [RowNorm.Addend], packedK: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>,
                 packedV: UnsafeMutablePointer<Float>) {
         let strips = (queries + 5) / 6, stride = scoreStride
         // Scores: Q[t] · K[t]ᵀ, whole tiles into the padded score rows.
-        PanelPackedMatrix.pack(k + kOffsets[t], k: depth, n: keys, transposed: keysTransposed, into: packedK)
-        let qt = q + qOffsets[t]
+        PanelPackedMatrix.pack(k, k: depth, n: keys, transposed: keysTransposed, into: packedK)
+        let qt = q
         for s in 0..<strips {
             let rows = min(6, queries - s * 6)
             for p in 0..<(keys + 15) / 16 {
@@ -92,7 +145,7 @@ package struct SoftmaxAttention: PerThreadScratch, Sendable {
             }
         }
         // Output: scores · V[t], edge tiles through the stack.
-        PanelPackedMatrix.pack(v + vOffsets[t], k: keys, n: width, transposed: valuesTransposed, into: packedV)
+        PanelPackedMatrix.pack(v, k: keys, n: width, transposed: valuesTransposed, into: packedV)
         let ot = out + t * queries * width
         for s in 0..<strips {
             let rows = min(6, queries - s * 6)
