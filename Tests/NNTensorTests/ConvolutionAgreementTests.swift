@@ -53,6 +53,30 @@ final class ConvolutionAgreementTests: XCTestCase {
         XCTAssertGreaterThan(tested, 40)
     }
 
+    func testSingleChannelOneByOneHeadAgreesWithIm2col() {
+        // The 1×1 head to one channel from 16 or more runs on the direct kernel (so a Resize before it is read
+        // row by row); 15 channels stay with im2col.
+        var rng = LCG(state: 11)
+        for (channels, height, width) in [(16, 9, 7), (48, 33, 70), (97, 5, 130)] {
+            let g = Conv2DGeometry(batch: 1, inChannels: channels, inHeight: height, inWidth: width, outChannels: 1,
+                                   kernelHeight: 1, kernelWidth: 1)
+            XCTAssertTrue(Conv2DDirect.supports(g))
+            let x = (0..<channels * height * width).map { _ in rng.float() }
+            let w = (0..<channels).map { _ in rng.float() }, b = [rng.float()]
+            let expected = reference(g, x, w, b, .none)
+            for threads in [1, 2] {
+                let conv = Conv2DDirect(geometry: g, weights: w, bias: b)
+                var y = [Float](repeating: .nan, count: expected.count)
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: conv.scratchFloats(threads: threads))
+                defer { scratch.deallocate() }
+                conv.run(input: x, output: &y, scratch: scratch, threads: threads)
+                XCTAssertLessThanOrEqual(zip(y, expected).map { abs($0 - $1) }.max() ?? 0, 1e-5 * Float(channels), "\(g)")
+            }
+        }
+        XCTAssertFalse(Conv2DDirect.supports(Conv2DGeometry(batch: 1, inChannels: 15, inHeight: 8, inWidth: 8, outChannels: 1,
+                                                            kernelHeight: 1, kernelWidth: 1)))
+    }
+
     func testDirectConvolutionBandsAgreeOnATallImage() {
         // Enough channels × width that the padded input is processed in several bands.
         var g = Conv2DGeometry(batch: 1, inChannels: 96, inHeight: 300, inWidth: 90, outChannels: 8, kernelHeight: 3, kernelWidth: 3)
