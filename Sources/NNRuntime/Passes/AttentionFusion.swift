@@ -19,12 +19,8 @@ package struct AttentionFusion: PlanPass {
 
     package func run(on graph: PlanGraph) throws -> Int {
         let reads = graph.nodeReadCounts()
-        var readers: [String: [PlanStep]] = [:]
-        for step in graph.steps { for i in step.node.inputs where !i.isEmpty { readers[i, default: []].append(step) } }
-        func soleReader(_ name: String) -> PlanStep? {
-            guard graph.readOnceInside(name, reads), let r = readers[name], r.count == 1 else { return nil }
-            return r[0]
-        }
+        let readers = graph.nodeReaders()
+        func soleReader(_ name: String) -> PlanStep? { graph.soleReader(name, reads, readers) }
         /// A product of run-time operands with nothing fused into it.
         func plainProduct(_ step: PlanStep) -> MatMulOp? {
             guard let op = step.op as? MatMulOp, op.a == nil, op.b == nil, op.bias == nil, op.activation == .none,

@@ -12,8 +12,7 @@ package struct GeluFusion: PlanPass {
     package func run(on graph: PlanGraph) throws -> Int {
         let reads = graph.nodeReadCounts()
         var producers = graph.producers()
-        var readers: [String: [PlanStep]] = [:]
-        for step in graph.steps { for i in step.node.inputs where !i.isEmpty { readers[i, default: []].append(step) } }
+        let readers = graph.nodeReaders()
         func scalar(_ name: String) -> Float? {
             guard let c = graph.states[name]?.constant, c.dtype.isFloatingPoint, c.shape.reduce(1, *) == 1 else { return nil }
             return c.floats[0]
@@ -27,10 +26,7 @@ package struct GeluFusion: PlanPass {
             if !divisorOnly, near(scalar(a), value), graph.isRunTime(b) { return b }
             return nil
         }
-        func soleReader(_ name: String) -> PlanStep? {
-            guard graph.readOnceInside(name, reads), let r = readers[name], r.count == 1 else { return nil }
-            return r[0]
-        }
+        func soleReader(_ name: String) -> PlanStep? { graph.soleReader(name, reads, readers) }
         var fused = 0
         for erf in graph.steps where erf.op.opType == "Erf" && !erf.removed {
             guard let t = erf.node.inputs.first, graph.readOnceInside(t, reads), let scale = producers[t] else { continue }

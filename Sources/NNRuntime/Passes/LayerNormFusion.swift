@@ -11,8 +11,7 @@ package struct LayerNormFusion: PlanPass {
 
     package func run(on graph: PlanGraph) throws -> Int {
         let reads = graph.nodeReadCounts()
-        var readers: [String: [PlanStep]] = [:]
-        for step in graph.steps { for i in step.node.inputs where !i.isEmpty { readers[i, default: []].append(step) } }
+        let readers = graph.nodeReaders()
         func constant(_ name: String) -> Tensor? {
             guard let c = graph.states[name]?.constant, c.dtype.isFloatingPoint else { return nil }
             return c
@@ -27,10 +26,7 @@ package struct LayerNormFusion: PlanPass {
             else { return false }
             return axes.count == 1 && (axes[0] == -1 || axes[0] == rank - 1)
         }
-        func only(_ name: String) -> PlanStep? {
-            guard graph.readOnceInside(name, reads), let r = readers[name], r.count == 1 else { return nil }
-            return r[0]
-        }
+        func only(_ name: String) -> PlanStep? { graph.soleReader(name, reads, readers) }
         func other(_ step: PlanStep, _ name: String) -> String? {
             guard step.node.inputs.count == 2 else { return nil }
             if step.node.inputs[0] == name { return step.node.inputs[1] }

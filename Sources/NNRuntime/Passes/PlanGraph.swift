@@ -42,6 +42,20 @@ package final class PlanGraph {
         return counts
     }
 
+    /// The steps that read each value through their node inputs (what the pattern-matching passes follow).
+    package func nodeReaders() -> [String: [PlanStep]] {
+        var readers: [String: [PlanStep]] = [:]
+        for step in steps { for i in step.node.inputs where !i.isEmpty { readers[i, default: []].append(step) } }
+        return readers
+    }
+
+    /// The step that alone reads `name` through its node inputs, when `name` is a run-time value read once and
+    /// not a graph output (`reads` from ``nodeReadCounts()``, `readers` from ``nodeReaders()``).
+    package func soleReader(_ name: String, _ reads: [String: Int], _ readers: [String: [PlanStep]]) -> PlanStep? {
+        guard readOnceInside(name, reads), let r = readers[name], r.count == 1 else { return nil }
+        return r[0]
+    }
+
     /// The steps that read each value through their step inputs (fused residuals and segments included).
     package func readers() -> [String: [PlanStep]] {
         var readers: [String: [PlanStep]] = [:]
