@@ -76,4 +76,15 @@ final class TransformerPassTests: XCTestCase {
             XCTAssertEqual(types.filter { $0 == "MatMul" }.count, 2, name)
         }
     }
+
+    func testNarrowingPointwiseConvolutionRunsBeforeTheResize() throws {
+        XCTAssertEqual(try plan("head_resize_then_pointwise_conv").stepOpTypes, ["Conv", "Resize"])
+        XCTAssertEqual(try plan("head_scaled_resize_then_pointwise_conv").stepOpTypes, ["Conv", "Resize"])
+    }
+
+    func testHeadNearMissesKeepTheirOrder() throws {
+        // A 3×3 window reads the Resize in place instead; a Resize that is also an output stays first.
+        XCTAssertEqual(try plan("head_near_miss_window").stepOpTypes, ["Conv"])
+        XCTAssertEqual(try plan("head_near_miss_resized_output").stepOpTypes, ["Resize", "Conv"])
+    }
 }

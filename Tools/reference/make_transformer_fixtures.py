@@ -2,7 +2,8 @@
 outputs): batched and broadcast MatMul, 1-D operands, Gemm, MatMul + bias + GELU + residual, the GELU chain alone and
 a near-miss, LayerNormalization (opset 17) with and without bias, the decomposed LayerNorm and a near-miss, Softmax
 with a relative-position bias and a −inf shift mask added through a 5-D view, and Swin's window padding, roll and
-partition chain, and attention (scores, softmax with bias and mask, product with V) fused and three near-misses.
+partition chain, attention (scores, softmax with bias and mask, product with V) fused and three near-misses, and a
+segmentation head (Resize, then a narrowing 1×1 Conv) with its near-misses.
 Run through Tools/make-fixtures.sh after make_fixtures.py (its own seed: the other cases stay as
 they are)."""
 import numpy as np
@@ -172,9 +173,34 @@ def attention_cases():
     case("attention_near_miss_constant_values", nodes, [("Q", q), ("K", k)], inits + [init("W", v)])
 
 
+def head_cases():
+    # BiRefNet's head: an align-corners ×4 Resize by explicit sizes, then a 1×1 Conv to one channel.
+    x = randn(1, 20, 9, 11)
+    conv = lambda inp, out, w, b, **kw: helper.make_node("Conv", [inp, w, b], [out], **kw)
+    resize = lambda inp, out, extra, **kw: helper.make_node("Resize", [inp, "roi", *extra], [out], mode="linear", **kw)
+    inits = [init("roi", np.zeros(0, np.float32)), i64("sizes", [1, 20, 36, 44]), init("w1", randn(1, 20, 1, 1) * 0.3),
+             init("b1", randn(1))]
+    case("head_resize_then_pointwise_conv", [resize("X", "r", ["", "sizes"], coordinate_transformation_mode="align_corners"),
+                                             conv("r", "Y", "w1", "b1")], [("X", x)], inits, opset=13)
+    # Scales and half-pixel, 24 → 3 channels.
+    x2 = randn(1, 24, 8, 8)
+    inits2 = [init("roi", np.zeros(0, np.float32)), init("scales", np.array([1, 1, 2, 2], np.float32)),
+              init("w3", randn(3, 24, 1, 1) * 0.3), init("b3", randn(3))]
+    case("head_scaled_resize_then_pointwise_conv", [resize("X", "r", ["scales"], coordinate_transformation_mode="half_pixel"),
+                                                    conv("r", "Y", "w3", "b3")], [("X", x2)], inits2, opset=13)
+    # Near-misses: a 3×3 window; the resized tensor also a graph output.
+    inits3 = [t for t in inits if t.name != "w1"] + [init("w9", randn(1, 20, 3, 3) * 0.3)]
+    case("head_near_miss_window", [resize("X", "r", ["", "sizes"], coordinate_transformation_mode="align_corners"),
+                                   conv("r", "Y", "w9", "b1", pads=[1, 1, 1, 1])], [("X", x)], inits3, opset=13)
+    nodes = [resize("X", "r", ["", "sizes"], coordinate_transformation_mode="align_corners"), conv("r", "Y", "w1", "b1")]
+    model = mf.graph_model(nodes, [mf.fin("X", list(x.shape))], [mf.fout("Y"), mf.fout("r")], inits, opset=13)
+    mf.write_case("head_near_miss_resized_output", model, [x])
+
+
 if __name__ == "__main__":
     matmul_cases()
     layernorm_cases()
     softmax_cases()
     window_cases()
     attention_cases()
+    head_cases()
