@@ -36,4 +36,23 @@ final class PermutedCopyTests: XCTestCase {
             }
         }
     }
+
+    func testRowGatherWithClampAndResidual() {
+        // Rows of 11 (a vector and a tail): output row r = clamp(input row sources[r], or zeros) + residual row r.
+        let n = 11, sources: [Int32] = [2, -1, 0, 2, 1]
+        let input = (0..<(3 * n)).map { Float($0) * 0.25 - 4 }, residual = (0..<(5 * n)).map { Float($0 % 7) - 3 }
+        var output = [Float](repeating: .nan, count: 5 * n)
+        for threads in [1, 2] {
+            input.withUnsafeBufferPointer { x in residual.withUnsafeBufferPointer { res in output.withUnsafeMutableBufferPointer { y in
+                RowGather(rowLength: n, sources: sources).run(x.baseAddress!, y.baseAddress!, epilogue: .clip(min: -1, max: 2),
+                                                              residual: res.baseAddress!, threads: threads)
+            }}}
+            for r in 0..<5 {
+                for j in 0..<n {
+                    let v: Float = sources[r] < 0 ? 0 : input[Int(sources[r]) * n + j]
+                    XCTAssertEqual(output[r * n + j], min(max(v, -1), 2) + residual[r * n + j], "row \(r) column \(j)")
+                }
+            }
+        }
+    }
 }

@@ -169,18 +169,35 @@ final class PermutedCopyKernel: Kernel {
 
 /// A fused chain of moves as one ``RowGather`` (``RowGatherFusion``), which a later pass can fold into its
 /// reader (``AttentionFusion``).
-package final class RowGatherOp: PlannedOp {
+/// It also takes a Relu / Clip and a residual Add (``ActivationFusion``, ``ResidualFusion``): a Swin block's
+/// window reverse and its shortcut are then one pass.
+package final class RowGatherOp: PlannedOp, AcceptsResidual {
     package let gather: RowGather
+    package var epilogue: ConvEpilogue = .none
+    package var residualSlot: Int?
+
     init(_ gather: RowGather) {
         self.gather = gather
-        super.init("RowGather") { RowGatherKernel(gather) }
+        super.init("RowGather") { fatalError("unreachable: makeKernel is overridden") }
     }
+
+    package override func makeKernel() -> Kernel { RowGatherKernel(gather, epilogue: epilogue, residualSlot: residualSlot) }
 }
 
 /// Rows gathered through a plan-time table (``RowGather``): a fused chain of moves.
-final class RowGatherKernel: Kernel {
+final class RowGatherKernel: ResidualKernel {
     let gather: RowGather
-    init(_ gather: RowGather) { self.gather = gather }
-    var algorithm: String { "row gather \(gather.sources.count)×\(gather.rowLength)" }
-    func run(_ io: KernelIO) { gather.run(io.input(0), io.output(0), threads: io.threads) }
+    let epilogue: ConvEpilogue
+    let residualSlot: Int?
+    init(_ gather: RowGather, epilogue: ConvEpilogue = .none, residualSlot: Int? = nil) {
+        self.gather = gather
+        self.epilogue = epilogue
+        self.residualSlot = residualSlot
+    }
+    var algorithm: String {
+        "row gather \(gather.sources.count)×\(gather.rowLength)" + (epilogue == .none ? "" : " \(epilogue)") + (residualSlot == nil ? "" : " +residual")
+    }
+    func run(_ io: KernelIO) {
+        gather.run(io.input(0), io.output(0), epilogue: epilogue, residual: residual(io), threads: io.threads)
+    }
 }

@@ -133,6 +133,38 @@ package struct RowGather: Sendable {
         self.sources = sources
     }
 
+    /// Gathers the rows, then clamps them to `epilogue`'s bounds and adds `residual` (a tensor of the output's
+    /// shape, not overlapping it): the window reverse of a Swin block and its residual Add in one pass.
+    package func run(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, epilogue: ConvEpilogue,
+                     residual: UnsafePointer<Float>?, threads: Int) {
+        guard residual != nil || epilogue != .none else { return run(input, output, threads: threads) }
+        let n = rowLength, rows = sources.count
+        let (lower, upper) = epilogue.bounds
+        let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
+        sources.withUnsafeBufferPointer { table in
+            nonisolated(unsafe) let t = table.baseAddress!
+            let chunk = max(1, (1 << 15) / max(n, 1))
+            Parallel.forEach((rows + chunk - 1) / chunk, threads: threads) { p in
+                for r in (p * chunk)..<min(rows, p * chunk + chunk) {
+                    let s = Int(t[r]), dst = output + r * n, add = residual.map { $0 + r * n }
+                    @inline(__always) func value(_ j: Int) -> Float {
+                        let v = min(max(s >= 0 ? input[s * n + j] : 0, lower), upper)
+                        return v + (add?[j] ?? 0)
+                    }
+                    var j = 0
+                    while j + 8 <= n {
+                        var v = s >= 0 ? UnsafeRawPointer(input + s * n + j).loadUnaligned(as: SIMD8<Float>.self) : SIMD8<Float>()
+                        v = SIMDMath.clamp(v, lo, hi)
+                        if let add { v += UnsafeRawPointer(add + j).loadUnaligned(as: SIMD8<Float>.self) }
+                        UnsafeMutableRawPointer(dst + j).storeBytes(of: v, as: SIMD8<Float>.self)
+                        j += 8
+                    }
+                    while j < n { dst[j] = value(j); j += 1 }
+                }
+            }
+        }
+    }
+
     package func run(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, threads: Int) {
         let n = rowLength, rows = sources.count
         sources.withUnsafeBufferPointer { table in

@@ -163,9 +163,11 @@ package struct SoftmaxAttention: PerThreadScratch, Sendable {
     }
 
     /// Softmax over the first `keys` floats of `row`, whose `stride` floats (a multiple of 8) are all
-    /// addressable: the padding is set to −∞ (so it weighs 0) and every pass runs on whole vectors.
+    /// addressable: the keys are padded with −∞ (which weighs 0) to whole vectors, and every pass runs on
+    /// those; floats past the last vector are left as they are (the product with V never reads them).
     @inline(__always)
     static func softmaxPadded(_ row: UnsafeMutablePointer<Float>, keys: Int, stride: Int) {
+        let stride = (keys + 7) / 8 * 8
         for j in keys..<stride { row[j] = -.infinity }
         let r = UnsafeMutableRawPointer(row)
         var peak = SIMD8<Float>(repeating: -.infinity)
@@ -194,12 +196,13 @@ package struct SoftmaxAttention: PerThreadScratch, Sendable {
     /// overlap with the next row's; four interleaved chains keep its pipes busy.
     @inline(__always)
     static func softmaxPadded4(_ rows: UnsafeMutablePointer<Float>, keys: Int, stride: Int) {
-        for r in 0..<4 { for j in keys..<stride { rows[r * stride + j] = -.infinity } }
+        let span = (keys + 7) / 8 * 8  // whole vectors of keys, as in softmaxPadded
+        for r in 0..<4 { for j in keys..<span { rows[r * stride + j] = -.infinity } }
         let r0 = UnsafeMutableRawPointer(rows), r1 = UnsafeMutableRawPointer(rows + stride)
         let r2 = UnsafeMutableRawPointer(rows + 2 * stride), r3 = UnsafeMutableRawPointer(rows + 3 * stride)
         @inline(__always) func larger(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { a.replacing(with: b, where: b .> a) }
         var m0 = SIMD8<Float>(repeating: -.infinity), m1 = m0, m2 = m0, m3 = m0
-        for j in Swift.stride(from: 0, to: 4 * stride, by: 32) {
+        for j in Swift.stride(from: 0, to: 4 * span, by: 32) {
             m0 = larger(m0, r0.load(fromByteOffset: j, as: SIMD8<Float>.self))
             m1 = larger(m1, r1.load(fromByteOffset: j, as: SIMD8<Float>.self))
             m2 = larger(m2, r2.load(fromByteOffset: j, as: SIMD8<Float>.self))
@@ -216,7 +219,7 @@ package struct SoftmaxAttention: PerThreadScratch, Sendable {
             return e
         }
         var s0 = SIMD8<Float>(), s1 = s0, s2 = s0, s3 = s0
-        for j in Swift.stride(from: 0, to: 4 * stride, by: 32) {
+        for j in Swift.stride(from: 0, to: 4 * span, by: 32) {
             s0 += exponential(r0, j, t0)
             s1 += exponential(r1, j, t1)
             s2 += exponential(r2, j, t2)
@@ -224,7 +227,7 @@ package struct SoftmaxAttention: PerThreadScratch, Sendable {
         }
         let k0 = SIMD8<Float>(repeating: 1 / s0.sum()), k1 = SIMD8<Float>(repeating: 1 / s1.sum())
         let k2 = SIMD8<Float>(repeating: 1 / s2.sum()), k3 = SIMD8<Float>(repeating: 1 / s3.sum())
-        for j in Swift.stride(from: 0, to: 4 * stride, by: 32) {
+        for j in Swift.stride(from: 0, to: 4 * span, by: 32) {
             r0.storeBytes(of: r0.load(fromByteOffset: j, as: SIMD8<Float>.self) * k0, toByteOffset: j, as: SIMD8<Float>.self)
             r1.storeBytes(of: r1.load(fromByteOffset: j, as: SIMD8<Float>.self) * k1, toByteOffset: j, as: SIMD8<Float>.self)
             r2.storeBytes(of: r2.load(fromByteOffset: j, as: SIMD8<Float>.self) * k2, toByteOffset: j, as: SIMD8<Float>.self)
