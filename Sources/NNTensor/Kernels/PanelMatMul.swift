@@ -119,7 +119,12 @@ package enum PanelMatMul {
                     let b = packed.panel(p, blockStart: k0, depth: depth)
                     let tile = c + row * n + col
                     if rows == 6 && cols == 16 {
-                        tile6x16(depth: depth, a: a + row * k + k0, lda: k, rows: 6, b: b, c: tile, ldc: n, accumulate: !first)
+                        // Without an activation, bias and residual are added in registers as the finished tile is stored.
+                        let inRegisters = last && activation == .none
+                        tile6x16(depth: depth, a: a + row * k + k0, lda: k, rows: 6, b: b, c: tile, ldc: n, accumulate: !first,
+                                 bias: inRegisters ? bias.map { $0 + col } : nil,
+                                 residual: inRegisters ? residual.map { $0 + row * n + col } : nil)
+                        if inRegisters { continue }
                     } else {
                         edgeTile(depth: depth, a: a + row * k + k0, lda: k, rows: rows, cols: cols, b: b, c: tile, ldc: n,
                                  accumulate: !first)
@@ -147,11 +152,13 @@ package enum PanelMatMul {
         }
     }
 
-    /// The 6 × 16 register tile over `depth` steps: `c[r][j] (+)= Σ_d a[r·lda + d] · b[16·d + j]`. Rows at
-    /// or past `rows` read row `rows − 1` of A again (their results are the caller's to discard).
+    /// The 6 × 16 register tile over `depth` steps: `c[r][j] (+)= Σ_d a[r·lda + d] · b[16·d + j]`, plus
+    /// `bias[j]` and `residual[r·ldc + j]` when given. Rows at or past `rows` read row `rows − 1` of A again
+    /// (their results are the caller's to discard).
     @inline(__always)
     static func tile6x16(depth: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, b: UnsafePointer<Float>,
-                         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+                         c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, bias: UnsafePointer<Float>? = nil,
+                         residual: UnsafePointer<Float>? = nil) {
         let a0 = a, a1 = a + min(1, rows - 1) * lda, a2 = a + min(2, rows - 1) * lda
         let a3 = a + min(3, rows - 1) * lda, a4 = a + min(4, rows - 1) * lda, a5 = a + min(5, rows - 1) * lda
         var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
@@ -175,8 +182,19 @@ package enum PanelMatMul {
             c50 = c50.addingProduct(av, b0); c51 = c51.addingProduct(av, b1)
             pb += 64
         }
-        @inline(__always) func store(_ r: Int, _ v0: SIMD8<Float>, _ v1: SIMD8<Float>) {
+        var bias0 = SIMD8<Float>(), bias1 = SIMD8<Float>()
+        if let bias {
+            bias0 = UnsafeRawPointer(bias).loadUnaligned(as: SIMD8<Float>.self)
+            bias1 = UnsafeRawPointer(bias + 8).loadUnaligned(as: SIMD8<Float>.self)
+        }
+        @inline(__always) func store(_ r: Int, _ u0: SIMD8<Float>, _ u1: SIMD8<Float>) {
             let p = UnsafeMutableRawPointer(c + r * ldc)
+            var v0 = u0 + bias0, v1 = u1 + bias1
+            if let residual {
+                let q = UnsafeRawPointer(residual + r * ldc)
+                v0 += q.loadUnaligned(as: SIMD8<Float>.self)
+                v1 += q.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            }
             if accumulate {
                 p.storeBytes(of: v0 + p.loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
                 p.storeBytes(of: v1 + p.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self), toByteOffset: 32, as: SIMD8<Float>.self)
