@@ -5,9 +5,9 @@ import ONNXFormat
 /// inputs bound, shapes inferred with folding, dead steps removed, deformable-convolution chains fused,
 /// narrowing 1×1 convolutions moved ahead of the Resize feeding them, transformer patterns fused (transposed
 /// MatMul operands, biases, GELU, decomposed LayerNorm, Softmax addends, chains of row moves, attention's two
-/// products and softmax), activations and residual Adds fused into their producers, Concats and Resizes read in
-/// place by the convolution after them, Concats elided, Transposes made strided copies, Reshapes made views,
-/// memory placed, kernels built.
+/// products and softmax, the qkv product moved ahead of the window gather), activations and residual Adds
+/// fused into their producers, Concats and Resizes read in place by the convolution after them, Concats
+/// elided, Transposes made strided copies, Reshapes made views, memory placed, kernels built.
 struct Planner {
     let model: ONNXModel
     let inputShapes: [String: [Int]]
@@ -42,6 +42,7 @@ struct Planner {
         _ = try SoftmaxAddFusion().run(on: graph)
         _ = try RowGatherFusion().run(on: graph)
         _ = try AttentionFusion().run(on: graph)
+        _ = try ProjectionBeforeWindowGather().run(on: graph)
         let fusedActivations = try ActivationFusion().run(on: graph)
         let fusedResiduals = try ResidualFusion().run(on: graph)
         let concatsReadInPlace = try ConcatReadInPlace().run(on: graph)

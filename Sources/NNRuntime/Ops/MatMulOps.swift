@@ -132,6 +132,10 @@ package final class MatMulOp: PlannedOp, AcceptsResidual {
     package override func makeKernel() -> Kernel {
         MatMulKernel(geometry, a: a, b: b, bias: bias, activation: activation, residualSlot: residualSlot)
     }
+
+    /// Whether the product runs on packed panels: a constant B shared by every row of a run-time,
+    /// non-transposed A (``MatMulKernel``'s choice).
+    var runsOnPanels: Bool { a == nil && b != nil && geometry.rowsShareB && geometry.k > 0 && geometry.n > 0 }
 }
 
 /// Runs a ``MatMulOp``: constant operands live in buffers of the kernel's own.

@@ -19,6 +19,10 @@ package struct SoftmaxAttention: PerThreadScratch, Sendable {
     package var qRows: RowGather?, kRows: RowGather?, vRows: RowGather?
     /// Factor applied to Q as it is read (1: none).
     package var qScale: Float = 1
+    /// Rows a table entry `−2 − i` reads (row `i`, of the table's row length): what a padding row of the
+    /// gathered operand holds when it is not zero (the qkv product's bias, when the product runs before the
+    /// window padding; see `ProjectionBeforeWindowGather`). Empty: no such entries.
+    package var qFill: [Float] = [], kFill: [Float] = [], vFill: [Float] = []
 
     package init(queries: Int, keys: Int, depth: Int, width: Int, qOffsets: [Int], kOffsets: [Int], vOffsets: [Int],
                  keysTransposed: Bool, valuesTransposed: Bool) {
@@ -46,16 +50,16 @@ package struct SoftmaxAttention: PerThreadScratch, Sendable {
     var copiesQ: Bool { qRows != nil || qScale != 1 }
 
     /// The `rows × length` matrix starting at stored row `first` of a gathered operand, copied to `into`
-    /// (times `scale`); a source row of −1 reads as zeros.
+    /// (times `scale`); a source row of −1 reads as zeros, one of `−2 − i` as row `i` of `fill`.
     @inline(__always)
     static func gather(_ table: RowGather, from base: UnsafePointer<Float>, first: Int, rows: Int, scale: Float,
-                       into: UnsafeMutablePointer<Float>) {
+                       fill: UnsafePointer<Float>?, into: UnsafeMutablePointer<Float>) {
         let n = table.rowLength
         table.sources.withUnsafeBufferPointer { sources in
             for r in 0..<rows {
                 let source = Int(sources[first + r]), dst = into + r * n
-                if source < 0 { dst.update(repeating: 0, count: n); continue }
-                let src = base + source * n
+                if source == -1 { dst.update(repeating: 0, count: n); continue }
+                let src = source >= 0 ? base + source * n : fill! + (-2 - source) * n
                 if scale == 1 { dst.update(from: src, count: n) } else { for j in 0..<n { dst[j] = src[j] * scale } }
             }
         }
@@ -66,6 +70,16 @@ package struct SoftmaxAttention: PerThreadScratch, Sendable {
                      addends: [RowNorm.Addend], scratch: ScratchRegion, threads: Int) {
         let batches = qOffsets.count
         guard batches > 0, queries > 0, width > 0 else { return }
+        qFill.withUnsafeBufferPointer { qf in kFill.withUnsafeBufferPointer { kf in vFill.withUnsafeBufferPointer { vf in
+            run(q: q, k: k, v: v, out: out, addends: addends, scratch: scratch, threads: threads,
+                fills: (qf.baseAddress, kf.baseAddress, vf.baseAddress))
+        }}}
+    }
+
+    func run(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
+             addends: [RowNorm.Addend], scratch: ScratchRegion, threads: Int,
+             fills: (q: UnsafePointer<Float>?, k: UnsafePointer<Float>?, v: UnsafePointer<Float>?)) {
+        let batches = qOffsets.count
         let per = 8
         Parallel.forEachDynamic((batches + per - 1) / per, threads: threads) { worker, chunk in
             var share = self.share(worker: worker, in: scratch)
@@ -84,18 +98,20 @@ package struct SoftmaxAttention: PerThreadScratch, Sendable {
                 var qt = q + qOffsets[t], kt = k + kOffsets[t], vt = v + vOffsets[t]
                 if let qCopy {
                     if let table = qRows {
-                        Self.gather(table, from: q, first: qOffsets[t] / lengths.q, rows: queries, scale: qScale, into: qCopy)
+                        Self.gather(table, from: q, first: qOffsets[t] / lengths.q, rows: queries, scale: qScale, fill: fills.q, into: qCopy)
                     } else {
                         for j in 0..<(queries * depth) { qCopy[j] = qt[j] * qScale }
                     }
                     qt = UnsafePointer(qCopy)
                 }
                 if let kCopy, let table = kRows {
-                    Self.gather(table, from: k, first: kOffsets[t] / lengths.k, rows: keys * depth / lengths.k, scale: 1, into: kCopy)
+                    Self.gather(table, from: k, first: kOffsets[t] / lengths.k, rows: keys * depth / lengths.k, scale: 1, fill: fills.k,
+                                into: kCopy)
                     kt = UnsafePointer(kCopy)
                 }
                 if let vCopy, let table = vRows {
-                    Self.gather(table, from: v, first: vOffsets[t] / lengths.v, rows: keys * width / lengths.v, scale: 1, into: vCopy)
+                    Self.gather(table, from: v, first: vOffsets[t] / lengths.v, rows: keys * width / lengths.v, scale: 1, fill: fills.v,
+                                into: vCopy)
                     vt = UnsafePointer(vCopy)
                 }
                 attend(t, q: qt, k: kt, v: vt, out: out, addends: addends, packedK: packedK, scores: scores, packedV: packedV)
