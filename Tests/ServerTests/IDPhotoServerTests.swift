@@ -163,21 +163,7 @@ final class IDPhotoServerTests: XCTestCase {
         try requireFaceModels()
         let server = try ServerProcess(["--max-concurrent", "1", "--queue", "1", "--threads", "2"])
         let photo = try Data(contentsOf: Paths.idPortraits.appendingPathComponent("astronaut.png"))
-        let answers = ConcurrentBox<HTTP.Answer>()
-        let start = DispatchSemaphore(value: 0), finished = DispatchGroup()
-        for _ in 0..<8 {
-            finished.enter()
-            Thread.detachNewThread {
-                start.wait()
-                do { answers.append(try HTTP.send("POST", server.url("/v1/idphoto?document=us-passport"), body: photo, contentType: "image/png")) } catch {
-                    XCTFail("request failed: \(error)")
-                }
-                finished.leave()
-            }
-        }
-        for _ in 0..<8 { start.signal() }
-        finished.wait()
-        let all = answers.items
+        let all = burst(8) { try HTTP.send("POST", server.url("/v1/idphoto?document=us-passport"), body: photo, contentType: "image/png") }
         XCTAssertEqual(all.count, 8)
         for a in all {
             XCTAssertTrue(a.status == 200 || a.status == 503, "status \(a.status): \(a.text)")

@@ -77,22 +77,7 @@ final class ServerTests: XCTestCase {
     func testOverloadAnswers200Or503WithRetryAfter() throws {
         let server = try ServerProcess(["--max-concurrent", "1", "--queue", "2"])
         let photo = try Data(contentsOf: Paths.astronaut)
-        let answers = ConcurrentBox<HTTP.Answer>()
-        // 16 threads, released together (Dispatch would run only as many at once as there are cores).
-        let start = DispatchSemaphore(value: 0), finished = DispatchGroup()
-        for _ in 0..<16 {
-            finished.enter()
-            Thread.detachNewThread {
-                start.wait()
-                do { answers.append(try HTTP.send("POST", server.url("/v1/remove"), body: photo, contentType: "image/png")) } catch {
-                    XCTFail("request failed: \(error)")
-                }
-                finished.leave()
-            }
-        }
-        for _ in 0..<16 { start.signal() }
-        finished.wait()
-        let all = answers.items
+        let all = burst(16) { try HTTP.send("POST", server.url("/v1/remove"), body: photo, contentType: "image/png") }
         XCTAssertEqual(all.count, 16)
         for a in all {
             XCTAssertTrue(a.status == 200 || a.status == 503, "status \(a.status): \(a.text)")
@@ -183,6 +168,24 @@ final class ServerTests: XCTestCase {
         XCTAssertTrue(answers.items.allSatisfy { $0.status == 200 })
         XCTAssertEqual(server.stop(within: 20), 0, "exit status after SIGTERM")
     }
+}
+
+/// `count` requests sent at once, each from a thread of its own, released together (Dispatch would run only as
+/// many at once as there are cores); the answers of those that got one (a failure to send fails the test).
+func burst(_ count: Int, _ send: @escaping @Sendable () throws -> HTTP.Answer) -> [HTTP.Answer] {
+    let answers = ConcurrentBox<HTTP.Answer>()
+    let start = DispatchSemaphore(value: 0), finished = DispatchGroup()
+    for _ in 0..<count {
+        finished.enter()
+        Thread.detachNewThread {
+            start.wait()
+            do { answers.append(try send()) } catch { XCTFail("request failed: \(error)") }
+            finished.leave()
+        }
+    }
+    for _ in 0..<count { start.signal() }
+    finished.wait()
+    return answers.items
 }
 
 final class ConcurrentBox<T>: @unchecked Sendable {

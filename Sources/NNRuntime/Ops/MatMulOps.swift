@@ -135,7 +135,7 @@ package final class MatMulOp: PlannedOp, AcceptsResidual {
 
     /// Whether the product runs on packed panels: a constant B shared by every row of a run-time,
     /// non-transposed A (``MatMulKernel``'s choice).
-    var runsOnPanels: Bool { a == nil && b != nil && geometry.rowsShareB && geometry.k > 0 && geometry.n > 0 }
+    var runsOnPanels: Bool { a == nil && b != nil && geometry.suitsPanels }
 }
 
 /// Runs a ``MatMulOp``: constant operands live in buffers of the kernel's own.
@@ -150,7 +150,7 @@ final class MatMulKernel: ResidualKernel {
 
     init(_ geometry: BatchedMatMul, a: [Float]?, b: [Float]?, bias: [Float]?, activation: MatMulActivation, residualSlot: Int?) {
         self.geometry = geometry
-        if let b, geometry.rowsShareB, geometry.k > 0, geometry.n > 0 {
+        if let b, geometry.suitsPanels {
             panels = b.withUnsafeBufferPointer {
                 PanelPackedMatrix($0.baseAddress! + geometry.bOffsets[0], k: geometry.k, n: geometry.n, transposed: geometry.transB)
             }

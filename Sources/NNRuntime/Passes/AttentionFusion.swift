@@ -43,8 +43,8 @@ package struct AttentionFusion: PlanPass {
         /// The input and table of a row gather of rows of `rowLength` writing `name`, read once.
         func gathered(_ name: String, rowLength: Int) -> (String, RowGather)? {
             guard graph.readOnceInside(name, reads), let step = producers[name], !step.removed, let op = step.op as? RowGatherOp,
-                  op.gather.rowLength == rowLength, op.epilogue == .none, step.residual == nil, let source = step.node.inputs.first, graph.states[source]?.dtype == .float32
-            else { return nil }
+                  op.gather.rowLength == rowLength, op.epilogue == .none, step.residual == nil,
+                  let source = step.node.inputs.first, graph.states[source]?.dtype == .float32 else { return nil }
             step.removed = true
             return (source, op.gather)
         }

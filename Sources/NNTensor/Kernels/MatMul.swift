@@ -38,6 +38,10 @@ package struct BatchedMatMul: Sendable {
         self.transA = transA; self.transB = transB
     }
 
+    /// Whether a constant B can be packed once for ``PanelMatMul``: the batch is one product of rows
+    /// (``rowsShareB``) and not empty.
+    package var suitsPanels: Bool { rowsShareB && k > 0 && n > 0 }
+
     /// Whether every batch element uses the same B and consecutive untransposed A matrices: the batch then
     /// runs as one product of `batches · m` rows.
     package var rowsShareB: Bool {

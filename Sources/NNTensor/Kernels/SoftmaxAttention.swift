@@ -127,11 +127,10 @@ package struct SoftmaxAttention: PerThreadScratch, Sendable {
         let strips = (queries + 5) / 6, stride = scoreStride
         // Scores: Q[t] · K[t]ᵀ, whole tiles into the padded score rows.
         PanelPackedMatrix.pack(k, k: depth, n: keys, transposed: keysTransposed, into: packedK)
-        let qt = q
         for s in 0..<strips {
             let rows = min(6, queries - s * 6)
             for p in 0..<(keys + 15) / 16 {
-                PanelMatMul.tile6x16(depth: depth, a: qt + s * 6 * depth, lda: depth, rows: rows, b: packedK + p * depth * 16,
+                PanelMatMul.tile6x16(depth: depth, a: q + s * 6 * depth, lda: depth, rows: rows, b: packedK + p * depth * 16,
                                      c: scores + s * 6 * stride + p * 16, ldc: stride, accumulate: false)
             }
         }
@@ -156,7 +155,7 @@ package struct SoftmaxAttention: PerThreadScratch, Sendable {
                 i += 4
             }
             while i < queries {
-                Self.softmaxPadded(scores + i * stride, keys: keys, stride: stride)
+                RowNorm.softmaxRow(UnsafePointer(scores + i * stride), scores + i * stride, keys, log: false)
                 i += 1
             }
         }
@@ -178,41 +177,15 @@ package struct SoftmaxAttention: PerThreadScratch, Sendable {
         }
     }
 
-    /// Softmax over the first `keys` floats of `row`, whose `stride` floats (a multiple of 8) are all
-    /// addressable: the keys are padded with −∞ (which weighs 0) to whole vectors, and every pass runs on
-    /// those; floats past the last vector are left as they are (the product with V never reads them).
-    @inline(__always)
-    static func softmaxPadded(_ row: UnsafeMutablePointer<Float>, keys: Int, stride: Int) {
-        let stride = (keys + 7) / 8 * 8
-        for j in keys..<stride { row[j] = -.infinity }
-        let r = UnsafeMutableRawPointer(row)
-        var peak = SIMD8<Float>(repeating: -.infinity)
-        for j in Swift.stride(from: 0, to: stride, by: 8) {
-            let v = r.load(fromByteOffset: 4 * j, as: SIMD8<Float>.self)
-            peak = peak.replacing(with: v, where: v .> peak)
-        }
-        let top = SIMD8<Float>(repeating: peak.max()), floor = SIMD8<Float>(repeating: -87)
-        var total = SIMD8<Float>()
-        for j in Swift.stride(from: 0, to: stride, by: 8) {
-            // x − max ≤ 0; below −87 (the padding's −∞ included) e^x is under 2e-38 and taken as e^−87.
-            var x = r.load(fromByteOffset: 4 * j, as: SIMD8<Float>.self) - top
-            x = x.replacing(with: floor, where: x .< floor)
-            let e = SIMDMath.expInRange(x)
-            r.storeBytes(of: e, toByteOffset: 4 * j, as: SIMD8<Float>.self)
-            total += e
-        }
-        let scale = SIMD8<Float>(repeating: 1 / total.sum())
-        for j in Swift.stride(from: 0, to: stride, by: 8) {
-            r.storeBytes(of: r.load(fromByteOffset: 4 * j, as: SIMD8<Float>.self) * scale, toByteOffset: 4 * j, as: SIMD8<Float>.self)
-        }
-    }
-
-    /// ``softmaxPadded(_:keys:stride:)`` on four consecutive rows at once: a row alone is one chain of
-    /// dependent steps (max, then exponentials, then their sum, then the scaling) too long for the core to
-    /// overlap with the next row's; four interleaved chains keep its pipes busy.
+    /// Softmax over the first `keys` floats of four consecutive rows, `stride` floats apart (a multiple of 8,
+    /// all addressable): a row alone is one chain of dependent steps (max, then exponentials, then their sum,
+    /// then the scaling) too long for the core to overlap with the next row's (``RowNorm/softmaxRow``, used
+    /// for the last rows); four interleaved chains keep its pipes busy. Each row's keys are padded with −∞
+    /// (which weighs 0) to whole vectors and every pass runs on those; floats past them are left as they are
+    /// (the product with V never reads them).
     @inline(__always)
     static func softmaxPadded4(_ rows: UnsafeMutablePointer<Float>, keys: Int, stride: Int) {
-        let span = (keys + 7) / 8 * 8  // whole vectors of keys, as in softmaxPadded
+        let span = (keys + 7) / 8 * 8
         for r in 0..<4 { for j in keys..<span { rows[r * stride + j] = -.infinity } }
         let r0 = UnsafeMutableRawPointer(rows), r1 = UnsafeMutableRawPointer(rows + stride)
         let r2 = UnsafeMutableRawPointer(rows + 2 * stride), r3 = UnsafeMutableRawPointer(rows + 3 * stride)
