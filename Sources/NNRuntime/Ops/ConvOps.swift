@@ -61,11 +61,12 @@ enum ConvOps {
         let choice = c.options.convolution
         // Winograd where a 3×3 convolution has enough channels and pixels for its transforms to pay: 40 pixels
         // across or more (below that most of a 16-tile step is padding, and the transformed weights take 4× the
-        // memory of the direct kernel's), or 16 and more when both sides have 128 channels or more — there the
-        // channel products dominate the padding (IS-Net's 256–512-channel 32×32 stages: 110 GFLOP/s direct,
-        // about 330 through F(4×4,3×3) on the development machine).
+        // memory of the direct kernel's), or 16 and more when both sides have 32 channels or more — there the
+        // channel products dominate the padding. Measured at 16–32 pixels across (`u2net-run bench --convolution`,
+        // 2 threads, single-convolution graphs): 64→768 2.5 ms against 8.3 direct and 6.0 im2col, 768→64 3.8
+        // against 7.9, 1440→64 10.0 against 13.8 im2col, 64→64 at 20×20 0.2 against 0.4; 16-channel sides gain nothing.
         let plain3x3 = WinogradF43.supports(g)
-        let wideEnough = g.outWidth >= 40 || (g.outWidth >= 16 && g.inChannels >= 128 && g.outChannels >= 128)
+        let wideEnough = g.outWidth >= 40 || (g.outWidth >= 16 && g.inChannels >= 32 && g.outChannels >= 32)
         let winogradPays = g.outChannels >= 8 && g.inChannels >= 8 && wideEnough
         let f43 = plain3x3 && (choice == .winograd || (choice == .automatic && winogradPays))
         let f23 = plain3x3 && choice == .winograd2x2

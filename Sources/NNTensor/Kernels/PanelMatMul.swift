@@ -153,6 +153,34 @@ package enum PanelMatMul {
         }
     }
 
+    /// The left half of a 6 × 16 tile: `c[r][j] = Σ_d a[r·lda + d] · b[16·d + j]` for j < 8 (a panel whose last
+    /// 8 columns are padding; attention's 49 keys are three panels and this). Rows at or past `rows` read row
+    /// `rows − 1` of A again and are stored like the others (the caller's to discard).
+    @inline(__always)
+    static func tile6x8(depth: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, b: UnsafePointer<Float>,
+                        c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let a0 = a, a1 = a + min(1, rows - 1) * lda, a2 = a + min(2, rows - 1) * lda
+        let a3 = a + min(3, rows - 1) * lda, a4 = a + min(4, rows - 1) * lda, a5 = a + min(5, rows - 1) * lda
+        var c0 = SIMD8<Float>(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0
+        var pb = UnsafeRawPointer(b)
+        for d in 0..<depth {
+            let b0 = pb.load(as: SIMD8<Float>.self)
+            c0 = c0.addingProduct(SIMD8<Float>(repeating: a0[d]), b0)
+            c1 = c1.addingProduct(SIMD8<Float>(repeating: a1[d]), b0)
+            c2 = c2.addingProduct(SIMD8<Float>(repeating: a2[d]), b0)
+            c3 = c3.addingProduct(SIMD8<Float>(repeating: a3[d]), b0)
+            c4 = c4.addingProduct(SIMD8<Float>(repeating: a4[d]), b0)
+            c5 = c5.addingProduct(SIMD8<Float>(repeating: a5[d]), b0)
+            pb += 64
+        }
+        UnsafeMutableRawPointer(c).storeBytes(of: c0, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(c + ldc).storeBytes(of: c1, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(c + 2 * ldc).storeBytes(of: c2, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(c + 3 * ldc).storeBytes(of: c3, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(c + 4 * ldc).storeBytes(of: c4, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(c + 5 * ldc).storeBytes(of: c5, as: SIMD8<Float>.self)
+    }
+
     /// The 6 × 16 register tile over `depth` steps: `c[r][j] (+)= Σ_d a[r·lda + d] · b[16·d + j]`, plus
     /// `bias[j]` and `residual[r·ldc + j]` when given. Rows at or past `rows` read row `rows − 1` of A again
     /// (their results are the caller's to discard).

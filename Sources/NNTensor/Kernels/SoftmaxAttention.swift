@@ -19,6 +19,10 @@ package struct SoftmaxAttention: PerThreadScratch, Sendable {
     package var qRows: RowGather?, kRows: RowGather?, vRows: RowGather?
     /// Factor applied to Q as it is read (1: none).
     package var qScale: Float = 1
+    /// Where each batch element's output rows go: `offsets[t]` (floats from `out`) and the stride between its
+    /// rows. Nil: `O[t]` at `t · queries · width`, rows `width` apart. Writing `[windows, queries, heads, width]`
+    /// this way makes the Transpose after multi-head attention an addressing choice (``AttentionOutputPermutation``).
+    package var outputRows: (offsets: [Int], stride: Int)?
     /// Rows a table entry `−2 − i` reads (row `i`, of the table's row length): what a padding row of the
     /// gathered operand holds when it is not zero (the qkv product's bias, when the product runs before the
     /// window padding; see `ProjectionBeforeWindowGather`). Empty: no such entries.
@@ -130,97 +134,97 @@ package struct SoftmaxAttention: PerThreadScratch, Sendable {
         for s in 0..<strips {
             let rows = min(6, queries - s * 6)
             for p in 0..<(keys + 15) / 16 {
-                PanelMatMul.tile6x16(depth: depth, a: q + s * 6 * depth, lda: depth, rows: rows, b: packedK + p * depth * 16,
-                                     c: scores + s * 6 * stride + p * 16, ldc: stride, accumulate: false)
+                let a = q + s * 6 * depth, b = UnsafePointer(packedK + p * depth * 16), c = scores + s * 6 * stride + p * 16
+                if keys - p * 16 > 8 {
+                    PanelMatMul.tile6x16(depth: depth, a: a, lda: depth, rows: rows, b: b, c: c, ldc: stride, accumulate: false)
+                } else {
+                    PanelMatMul.tile6x8(depth: depth, a: a, lda: depth, rows: rows, b: b, c: c, ldc: stride)  // 49 keys: 3 panels and a half
+                }
             }
         }
         // Softmax of each row, its addends first. Each addend's rows for this batch element start at one offset
         // and, when its row shape ends in the queries (always, for scores), step by its last row stride.
-        withUnsafeTemporaryAllocation(of: (base: UnsafePointer<Float>, step: Int, repeated: Bool).self, capacity: addends.count) { views in
-            for (j, a) in addends.enumerated() {
-                let stepping = a.rowShape.last == queries
-                views[j] = (a.values + a.offset(row: t * queries), stepping ? a.strides.last ?? 0 : -1, a.lastStride == 0)
-            }
-            for i in 0..<queries {
-                let row = scores + i * stride
-                for j in 0..<addends.count {
-                    let view = views[j]
-                    let values = view.step >= 0 ? view.base + i * view.step : addends[j].values + addends[j].offset(row: t * queries + i)
-                    RowNorm.addRow(UnsafePointer(row), values, view.repeated, row, keys)
+        let span = (keys + 7) / 8 * 8
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: queries) { rowScales in
+            withUnsafeTemporaryAllocation(of: (base: UnsafePointer<Float>, step: Int, repeated: Bool).self, capacity: addends.count) { views in
+                for (j, a) in addends.enumerated() {
+                    let stepping = a.rowShape.last == queries
+                    views[j] = (a.values + a.offset(row: t * queries), stepping ? a.strides.last ?? 0 : -1, a.lastStride == 0)
+                }
+                for i in 0..<queries {
+                    let row = scores + i * stride
+                    for j in 0..<addends.count {
+                        let view = views[j]
+                        let values = view.step >= 0 ? view.base + i * view.step : addends[j].values + addends[j].offset(row: t * queries + i)
+                        RowNorm.addRow(UnsafePointer(row), values, view.repeated, row, keys)
+                    }
+                    for j in keys..<span { row[j] = -.infinity }
+                    rowScales[i] = Self.maximum(row, count: span)
                 }
             }
-            var i = 0
-            while i + 4 <= queries {
-                Self.softmaxPadded4(scores + i * stride, keys: keys, stride: stride)
-                i += 4
-            }
-            while i < queries {
-                RowNorm.softmaxRow(UnsafePointer(scores + i * stride), scores + i * stride, keys, log: false)
-                i += 1
-            }
-        }
-        // Output: scores · V[t], edge tiles through the stack.
-        PanelPackedMatrix.pack(v, k: keys, n: width, transposed: valuesTransposed, into: packedV)
-        let ot = out + t * queries * width
-        for s in 0..<strips {
-            let rows = min(6, queries - s * 6)
-            for p in 0..<(width + 15) / 16 {
-                let cols = min(16, width - p * 16)
-                let a = UnsafePointer(scores + s * 6 * stride), b = UnsafePointer(packedV + p * keys * 16)
-                let c = ot + s * 6 * width + p * 16
-                if rows == 6 && cols == 16 {
-                    PanelMatMul.tile6x16(depth: keys, a: a, lda: stride, rows: 6, b: b, c: c, ldc: width, accumulate: false)
-                } else {
-                    PanelMatMul.edgeTile(depth: keys, a: a, lda: stride, rows: rows, cols: cols, b: b, c: c, ldc: width, accumulate: false)
+            // Separate passes: one row's chain (maximum, its reduction, the exponentials, their sum) is too long
+            // for the core to overlap with the next row's when they run back to back.
+            for i in 0..<queries { rowScales[i] = Self.exponentiate(scores + i * stride, count: span, peak: rowScales[i]) }
+            for i in 0..<queries { rowScales[i] = 1 / rowScales[i] }
+            // Output: e^(scores − max) · V[t], each row then divided by its sum; edge tiles through the stack.
+            PanelPackedMatrix.pack(v, k: keys, n: width, transposed: valuesTransposed, into: packedV)
+            let (ot, ldo) = outputRows.map { (out + $0.offsets[t], $0.stride) } ?? (out + t * queries * width, width)
+            for s in 0..<strips {
+                let rows = min(6, queries - s * 6)
+                let a = UnsafePointer(scores + s * 6 * stride)
+                for p in 0..<(width + 15) / 16 {
+                    let cols = min(16, width - p * 16)
+                    let b = UnsafePointer(packedV + p * keys * 16), c = ot + s * 6 * ldo + p * 16
+                    if rows == 6 && cols == 16 {
+                        PanelMatMul.tile6x16(depth: keys, a: a, lda: stride, rows: 6, b: b, c: c, ldc: ldo, accumulate: false)
+                    } else {
+                        PanelMatMul.edgeTile(depth: keys, a: a, lda: stride, rows: rows, cols: cols, b: b, c: c, ldc: ldo, accumulate: false)
+                    }
                 }
+                for r in 0..<rows { Self.scale(ot + (s * 6 + r) * ldo, count: width, by: rowScales[s * 6 + r]) }
             }
         }
     }
 
-    /// Softmax over the first `keys` floats of four consecutive rows, `stride` floats apart (a multiple of 8,
-    /// all addressable): a row alone is one chain of dependent steps (max, then exponentials, then their sum,
-    /// then the scaling) too long for the core to overlap with the next row's (``RowNorm/softmaxRow``, used
-    /// for the last rows); four interleaved chains keep its pipes busy. Each row's keys are padded with −∞
-    /// (which weighs 0) to whole vectors and every pass runs on those; floats past them are left as they are
-    /// (the product with V never reads them).
+    /// The largest of the `count` floats at `row` (a multiple of 8).
     @inline(__always)
-    static func softmaxPadded4(_ rows: UnsafeMutablePointer<Float>, keys: Int, stride: Int) {
-        let span = (keys + 7) / 8 * 8
-        for r in 0..<4 { for j in keys..<span { rows[r * stride + j] = -.infinity } }
-        let r0 = UnsafeMutableRawPointer(rows), r1 = UnsafeMutableRawPointer(rows + stride)
-        let r2 = UnsafeMutableRawPointer(rows + 2 * stride), r3 = UnsafeMutableRawPointer(rows + 3 * stride)
-        @inline(__always) func larger(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { a.replacing(with: b, where: b .> a) }
-        var m0 = SIMD8<Float>(repeating: -.infinity), m1 = m0, m2 = m0, m3 = m0
-        for j in Swift.stride(from: 0, to: 4 * span, by: 32) {
-            m0 = larger(m0, r0.load(fromByteOffset: j, as: SIMD8<Float>.self))
-            m1 = larger(m1, r1.load(fromByteOffset: j, as: SIMD8<Float>.self))
-            m2 = larger(m2, r2.load(fromByteOffset: j, as: SIMD8<Float>.self))
-            m3 = larger(m3, r3.load(fromByteOffset: j, as: SIMD8<Float>.self))
+    static func maximum(_ row: UnsafeMutablePointer<Float>, count: Int) -> Float {
+        let p = UnsafeMutableRawPointer(row)
+        var top = p.load(as: SIMD8<Float>.self)
+        for j in Swift.stride(from: 32, to: 4 * count, by: 32) {
+            let v = p.load(fromByteOffset: j, as: SIMD8<Float>.self)
+            top = top.replacing(with: v, where: v .> top)
         }
-        let t0 = SIMD8<Float>(repeating: m0.max()), t1 = SIMD8<Float>(repeating: m1.max())
-        let t2 = SIMD8<Float>(repeating: m2.max()), t3 = SIMD8<Float>(repeating: m3.max())
+        return Swift.max(Swift.max(Swift.max(top[0], top[1]), Swift.max(top[2], top[3])),
+                         Swift.max(Swift.max(top[4], top[5]), Swift.max(top[6], top[7])))
+    }
+
+    /// Replaces the `count` floats at `row` (a multiple of 8; padding lanes −∞) by e^(x − peak), floored at
+    /// e^−87 (no lane leaves the exponential's range; a padding lane's value is never read), and returns their sum.
+    @inline(__always)
+    static func exponentiate(_ row: UnsafeMutablePointer<Float>, count: Int, peak: Float) -> Float {
+        let p = UnsafeMutableRawPointer(row), top = SIMD8<Float>(repeating: peak)
         let floor = SIMD8<Float>(repeating: -87)
-        @inline(__always) func exponential(_ p: UnsafeMutableRawPointer, _ j: Int, _ top: SIMD8<Float>) -> SIMD8<Float> {
+        var sum = SIMD8<Float>()
+        for j in Swift.stride(from: 0, to: 4 * count, by: 32) {
             var x = p.load(fromByteOffset: j, as: SIMD8<Float>.self) - top
             x = x.replacing(with: floor, where: x .< floor)
             let e = SIMDMath.expInRange(x)
             p.storeBytes(of: e, toByteOffset: j, as: SIMD8<Float>.self)
-            return e
+            sum += e
         }
-        var s0 = SIMD8<Float>(), s1 = s0, s2 = s0, s3 = s0
-        for j in Swift.stride(from: 0, to: 4 * span, by: 32) {
-            s0 += exponential(r0, j, t0)
-            s1 += exponential(r1, j, t1)
-            s2 += exponential(r2, j, t2)
-            s3 += exponential(r3, j, t3)
+        return (sum[0] + sum[1]) + (sum[2] + sum[3]) + ((sum[4] + sum[5]) + (sum[6] + sum[7]))
+    }
+
+    /// Multiplies `count` floats at `row` by `factor`.
+    @inline(__always)
+    static func scale(_ row: UnsafeMutablePointer<Float>, count: Int, by factor: Float) {
+        let p = UnsafeMutableRawPointer(row), f = SIMD8<Float>(repeating: factor)
+        var j = 0
+        while j + 8 <= count {
+            p.storeBytes(of: p.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self) * f, toByteOffset: 4 * j, as: SIMD8<Float>.self)
+            j += 8
         }
-        let k0 = SIMD8<Float>(repeating: 1 / s0.sum()), k1 = SIMD8<Float>(repeating: 1 / s1.sum())
-        let k2 = SIMD8<Float>(repeating: 1 / s2.sum()), k3 = SIMD8<Float>(repeating: 1 / s3.sum())
-        for j in Swift.stride(from: 0, to: 4 * span, by: 32) {
-            r0.storeBytes(of: r0.load(fromByteOffset: j, as: SIMD8<Float>.self) * k0, toByteOffset: j, as: SIMD8<Float>.self)
-            r1.storeBytes(of: r1.load(fromByteOffset: j, as: SIMD8<Float>.self) * k1, toByteOffset: j, as: SIMD8<Float>.self)
-            r2.storeBytes(of: r2.load(fromByteOffset: j, as: SIMD8<Float>.self) * k2, toByteOffset: j, as: SIMD8<Float>.self)
-            r3.storeBytes(of: r3.load(fromByteOffset: j, as: SIMD8<Float>.self) * k3, toByteOffset: j, as: SIMD8<Float>.self)
-        }
+        while j < count { row[j] *= factor; j += 1 }
     }
 }
