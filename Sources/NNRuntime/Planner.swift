@@ -3,11 +3,12 @@ import ONNXFormat
 
 /// Turns a graph into a ``Plan`` by running passes over a ``PlanGraph``, in this order: constants and
 /// inputs bound, shapes inferred with folding, dead steps removed, deformable-convolution chains fused,
-/// narrowing 1×1 convolutions moved ahead of the Resize feeding them, transformer patterns fused (transposed
-/// MatMul operands, biases, GELU, decomposed LayerNorm, Softmax addends, chains of row moves, attention's two
-/// products and softmax, the qkv product moved ahead of the window gather), activations and residual Adds
-/// fused into their producers, Concats and Resizes read in place by the convolution after them, Concats
-/// elided, Transposes made strided copies, Reshapes made views, memory placed, kernels built.
+/// narrowing 1×1 convolutions moved ahead of the Resize feeding them, pairs of inverse Transposes elided,
+/// transformer patterns fused (transposed MatMul operands, biases, GELU, decomposed LayerNorm, Softmax addends,
+/// chains of row moves, attention's two products and softmax, the qkv product moved ahead of the window
+/// gather), activations and residual Adds fused into their producers, Concats and Resizes read in place by the
+/// convolution after them, Concats elided, Transposes made strided copies, Reshapes made views, memory placed,
+/// kernels built.
 struct Planner {
     let model: ONNXModel
     let inputShapes: [String: [Int]]
@@ -33,6 +34,7 @@ struct Planner {
         let removedNodes = model.graph.nodes.count - graph.steps.count  // folded into constants or never needed
         let fusedDeformChains = try DeformChainFusion(opset: model.opsetVersion, options: options).run(on: graph)
         _ = try PointwiseConvolutionHoisting(opset: model.opsetVersion, options: options).run(on: graph)
+        _ = try InverseTransposeElision().run(on: graph)
         // Transformer layers: transposed operands, biases and GELUs into their MatMuls, decomposed LayerNorms
         // and Softmax addends into one kernel each.
         _ = try MatMulTransposeFolding().run(on: graph)

@@ -87,4 +87,14 @@ final class TransformerPassTests: XCTestCase {
         XCTAssertEqual(try plan("head_near_miss_window").stepOpTypes, ["Conv"])
         XCTAssertEqual(try plan("head_near_miss_resized_output").stepOpTypes, ["Resize", "Conv"])
     }
+
+    func testInverseTransposePairMovesNothing() throws {
+        XCTAssertEqual(try plan("transpose_pair_inverse").stepOpTypes, ["Mul"], "both Transposes and the Reshapes gone")
+    }
+
+    func testTransposePairThatIsNotInverseRunsAsWritten() throws {
+        let types = try plan("transpose_pair_near_miss").stepOpTypes
+        XCTAssertEqual(types.last, "Mul")
+        XCTAssertGreaterThan(types.count, 1, "the permutations compose to a move: \(types)")
+    }
 }

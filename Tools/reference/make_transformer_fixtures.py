@@ -2,8 +2,9 @@
 outputs): batched and broadcast MatMul, 1-D operands, Gemm, MatMul + bias + GELU + residual, the GELU chain alone and
 a near-miss, LayerNormalization (opset 17) with and without bias, the decomposed LayerNorm and a near-miss, Softmax
 with a relative-position bias and a −inf shift mask added through a 5-D view, and Swin's window padding, roll and
-partition chain, attention (scores, softmax with bias and mask, product with V) fused and three near-misses, and a
-segmentation head (Resize, then a narrowing 1×1 Conv) with its near-misses.
+partition chain, attention (scores, softmax with bias and mask, product with V) fused and three near-misses, a
+segmentation head (Resize, then a narrowing 1×1 Conv) with its near-misses, and a pair of inverse Transposes
+with Reshapes between them and a near-miss.
 Run through Tools/make-fixtures.sh after make_fixtures.py (its own seed: the other cases stay as
 they are)."""
 import numpy as np
@@ -197,6 +198,21 @@ def head_cases():
     mf.write_case("head_near_miss_resized_output", model, [x])
 
 
+def transpose_pair_cases():
+    # Swin's patch embedding: tokens → channels → (reshaped there and back) → tokens; then a Mul reads them.
+    def pair(first, second, shape, middle):
+        nodes = [helper.make_node("Transpose", ["X"], ["t"], perm=first), helper.make_node("Reshape", ["t", "s1"], ["r1"]),
+                 helper.make_node("Reshape", ["r1", "s2"], ["r2"]), helper.make_node("Transpose", ["r2"], ["u"], perm=second),
+                 helper.make_node("Mul", ["u", "two"], ["Y"])]
+        shape_t = [shape[i] for i in first]
+        return nodes, [i64("s1", middle), i64("s2", shape_t), scalar("two", 2.0)]
+    nodes, inits = pair([0, 2, 1], [0, 2, 1], [1, 12, 10], [1, 10, 3, 4])
+    case("transpose_pair_inverse", nodes, [("X", randn(1, 12, 10))], inits)
+    # Near-miss: the same shapes, but the second permutation is not the first's inverse.
+    nodes, inits = pair([0, 2, 3, 1], [0, 2, 3, 1], [1, 4, 4, 4], [1, 4, 2, 8])
+    case("transpose_pair_near_miss", nodes, [("X", randn(1, 4, 4, 4))], inits)
+
+
 if __name__ == "__main__":
     matmul_cases()
     layernorm_cases()
@@ -204,3 +220,4 @@ if __name__ == "__main__":
     window_cases()
     attention_cases()
     head_cases()
+    transpose_pair_cases()

@@ -19,10 +19,6 @@ package struct SoftmaxAttention: PerThreadScratch, Sendable {
     package var qRows: RowGather?, kRows: RowGather?, vRows: RowGather?
     /// Factor applied to Q as it is read (1: none).
     package var qScale: Float = 1
-    /// Where each batch element's output rows go: `offsets[t]` (floats from `out`) and the stride between its
-    /// rows. Nil: `O[t]` at `t · queries · width`, rows `width` apart. Writing `[windows, queries, heads, width]`
-    /// this way makes the Transpose after multi-head attention an addressing choice (``AttentionOutputPermutation``).
-    package var outputRows: (offsets: [Int], stride: Int)?
     /// Rows a table entry `−2 − i` reads (row `i`, of the table's row length): what a padding row of the
     /// gathered operand holds when it is not zero (the qkv product's bias, when the product runs before the
     /// window padding; see `ProjectionBeforeWindowGather`). Empty: no such entries.
@@ -168,7 +164,7 @@ package struct SoftmaxAttention: PerThreadScratch, Sendable {
             for i in 0..<queries { rowScales[i] = 1 / rowScales[i] }
             // Output: e^(scores − max) · V[t], each row then divided by its sum; edge tiles through the stack.
             PanelPackedMatrix.pack(v, k: keys, n: width, transposed: valuesTransposed, into: packedV)
-            let (ot, ldo) = outputRows.map { (out + $0.offsets[t], $0.stride) } ?? (out + t * queries * width, width)
+            let ot = out + t * queries * width, ldo = width
             for s in 0..<strips {
                 let rows = min(6, queries - s * 6)
                 let a = UnsafePointer(scores + s * 6 * stride)
