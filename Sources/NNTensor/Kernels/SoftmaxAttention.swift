@@ -1,6 +1,7 @@
 /// `O[t] = softmax(Q[t] · K[t]ᵀ + addends) · V[t]` for every batch element `t` (one window and head of a
 /// windowed transformer), with the scores never stored: per batch element the `queries × keys` score tile is
-/// computed into the thread's scratch, normalised row by row there, and multiplied into V while it is in L1.
+/// computed into the thread's scratch, exponentiated there (less each row's maximum), multiplied into V while it
+/// is in L1, and each output row divided by its sum of exponentials.
 ///
 /// Layout: `Q[t]` is `queries × depth` row-major at `q + qOffsets[t]`; `K[t]` is `keys × depth` (the
 /// transposed operand of the first product) or `depth × keys`; `V[t]` is `keys × width`, or `width × keys`
