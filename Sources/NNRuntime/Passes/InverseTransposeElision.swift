@@ -12,12 +12,6 @@ import ONNXFormat
 package struct InverseTransposeElision: PlanPass {
     package init() {}
 
-    static func permutation(_ step: PlanStep, rank: Int) -> [Int]? {
-        var perm = Array((0..<rank).reversed())
-        if case .ints(let p)? = step.node.attributes["perm"] { perm = p.map { Int($0) } }
-        return perm.count == rank && Set(perm) == Set(0..<rank) ? perm : nil
-    }
-
     package func run(on graph: PlanGraph) throws -> Int {
         let reads = graph.nodeReadCounts()
         let producers = graph.producers()
@@ -25,7 +19,7 @@ package struct InverseTransposeElision: PlanPass {
         for second in graph.steps where !second.removed && second.op.opType == "Transpose" {
             guard second.residual == nil, second.inputSegments == nil, let y = second.node.inputs.first,
                   let yShape = graph.states[y]?.shape, graph.states[y]?.dtype == .float32,
-                  let q = Self.permutation(second, rank: yShape.count) else { continue }
+                  let q = second.transposePermutation(rank: yShape.count) else { continue }
             var value = y, views: [PlanStep] = []
             while let step = producers[value], SoftmaxAddFusion.reshapes.contains(step.op.opType), !step.removed,
                   graph.readOnceInside(value, reads), let x = step.node.inputs.first {
@@ -35,7 +29,7 @@ package struct InverseTransposeElision: PlanPass {
             guard let first = producers[value], first !== second, !first.removed, first.op.opType == "Transpose",
                   first.residual == nil, first.inputSegments == nil, graph.states[value]?.shape == yShape,
                   let x = first.node.inputs.first, graph.isRunTime(x), graph.states[x]?.dtype == .float32,
-                  let p = Self.permutation(first, rank: yShape.count), (0..<yShape.count).allSatisfy({ p[q[$0]] == $0 }),
+                  let p = first.transposePermutation(rank: yShape.count), (0..<yShape.count).allSatisfy({ p[q[$0]] == $0 }),
                   graph.states[x]?.shape == second.outputs.first.flatMap({ graph.states[$0]?.shape }) else { continue }
             let bytes = graph.elementCount(x) * 4
             graph.replace(second, with: second.reading([x], op: PlannedOp("Identity") { CopyKernel(bytes: bytes) }))

@@ -14,6 +14,14 @@ extension PlanGraph {
 }
 
 extension PlanStep {
+    /// A Transpose's permutation of `rank` axes: its `perm` attribute, or reversed axes without one; nil when
+    /// the attribute is not a permutation of `0..<rank`.
+    func transposePermutation(rank: Int) -> [Int]? {
+        var perm = Array((0..<rank).reversed())
+        if case .ints(let p)? = node.attributes["perm"] { perm = p.map { Int($0) } }
+        return perm.count == rank && Set(perm) == Set(0..<rank) ? perm : nil
+    }
+
     /// A copy reading `inputs` instead of the node's inputs, with the same outputs and fused residual.
     func reading(_ inputs: [String], op: PlannedOp? = nil) -> PlanStep {
         var node = self.node
@@ -80,9 +88,7 @@ package struct MatMulTransposeFolding: PlanPass {
                 let rank = srcShape.count
                 var swap = Array(0..<rank)
                 swap.swapAt(rank - 1, rank - 2)
-                var perm = Array((0..<rank).reversed())
-                if case .ints(let p)? = t.node.attributes["perm"] { perm = p.map { Int($0) } }
-                guard perm == swap else { continue }
+                guard t.transposePermutation(rank: rank) == swap else { continue }
                 let g = mm.geometry
                 if slot == 1, !g.transB {
                     mm.geometry = BatchedMatMul(m: g.m, n: g.n, k: g.k, aOffsets: g.aOffsets, bOffsets: g.bOffsets, transA: g.transA, transB: true)

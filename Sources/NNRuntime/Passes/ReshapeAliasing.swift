@@ -37,9 +37,7 @@ package struct PermutedCopySelection: PlanPass {
         var changed = 0
         for step in graph.steps where step.op.opType == "Transpose" {
             guard let x = step.node.inputs.first, graph.isRunTime(x), let s = graph.states[x], s.dtype == .float32 else { continue }
-            var perm = Array((0..<s.shape.count).reversed())
-            if case .ints(let p)? = step.node.attributes["perm"] { perm = p.map { Int($0) } }
-            guard perm.count == s.shape.count, Set(perm) == Set(0..<s.shape.count) else { continue }
+            guard let perm = step.transposePermutation(rank: s.shape.count) else { continue }
             let copy = PermutedCopy(shape: s.shape, perm: perm)
             graph.replace(step, with: step.reading(step.node.inputs, op: PlannedOp("Transpose") { PermutedCopyKernel(copy) }))
             changed += 1

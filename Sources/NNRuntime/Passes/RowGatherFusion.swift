@@ -47,9 +47,7 @@ package struct RowGatherFusion: PlanPass {
                 composes = true
             case "Transpose":
                 let rank = xs.shape.count
-                var perm = Array((0..<rank).reversed())
-                if case .ints(let p)? = step.node.attributes["perm"] { perm = p.map { Int($0) } }
-                guard perm.last == rank - 1 else { continue }
+                guard let perm = step.transposePermutation(rank: rank), perm.last == rank - 1 else { continue }
                 let m = incoming(x)
                 let lead = Array(xs.shape.dropLast())
                 let strides = Tensor.contiguousStrides(lead)

@@ -142,7 +142,7 @@ package struct SoftmaxAttention: PerThreadScratch, Sendable {
         // Softmax of each row, its addends first. Each addend's rows for this batch element start at one offset
         // and, when its row shape ends in the queries (always, for scores), step by its last row stride.
         let span = (keys + 7) / 8 * 8
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: queries) { rowScales in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: queries) { rowSums in
             withUnsafeTemporaryAllocation(of: (base: UnsafePointer<Float>, step: Int, repeated: Bool).self, capacity: addends.count) { views in
                 for (j, a) in addends.enumerated() {
                     let stepping = a.rowShape.last == queries
@@ -156,29 +156,28 @@ package struct SoftmaxAttention: PerThreadScratch, Sendable {
                         RowNorm.addRow(UnsafePointer(row), values, view.repeated, row, keys)
                     }
                     for j in keys..<span { row[j] = -.infinity }
-                    rowScales[i] = Self.maximum(row, count: span)
+                    rowSums[i] = Self.maximum(row, count: span)  // the row's maximum until the next pass
                 }
             }
             // Separate passes: one row's chain (maximum, its reduction, the exponentials, their sum) is too long
             // for the core to overlap with the next row's when they run back to back.
-            for i in 0..<queries { rowScales[i] = Self.exponentiate(scores + i * stride, count: span, peak: rowScales[i]) }
-            for i in 0..<queries { rowScales[i] = 1 / rowScales[i] }
+            for i in 0..<queries { rowSums[i] = Self.exponentiate(scores + i * stride, count: span, peak: rowSums[i]) }
             // Output: e^(scores − max) · V[t], each row then divided by its sum; edge tiles through the stack.
             PanelPackedMatrix.pack(v, k: keys, n: width, transposed: valuesTransposed, into: packedV)
-            let ot = out + t * queries * width, ldo = width
+            let ot = out + t * queries * width
             for s in 0..<strips {
                 let rows = min(6, queries - s * 6)
                 let a = UnsafePointer(scores + s * 6 * stride)
                 for p in 0..<(width + 15) / 16 {
                     let cols = min(16, width - p * 16)
-                    let b = UnsafePointer(packedV + p * keys * 16), c = ot + s * 6 * ldo + p * 16
+                    let b = UnsafePointer(packedV + p * keys * 16), c = ot + s * 6 * width + p * 16
                     if rows == 6 && cols == 16 {
-                        PanelMatMul.tile6x16(depth: keys, a: a, lda: stride, rows: 6, b: b, c: c, ldc: ldo, accumulate: false)
+                        PanelMatMul.tile6x16(depth: keys, a: a, lda: stride, rows: 6, b: b, c: c, ldc: width, accumulate: false)
                     } else {
-                        PanelMatMul.edgeTile(depth: keys, a: a, lda: stride, rows: rows, cols: cols, b: b, c: c, ldc: ldo, accumulate: false)
+                        PanelMatMul.edgeTile(depth: keys, a: a, lda: stride, rows: rows, cols: cols, b: b, c: c, ldc: width, accumulate: false)
                     }
                 }
-                for r in 0..<rows { Self.scale(ot + (s * 6 + r) * ldo, count: width, by: rowScales[s * 6 + r]) }
+                for r in 0..<rows { Self.scale(ot + (s * 6 + r) * width, count: width, by: 1 / rowSums[s * 6 + r]) }
             }
         }
     }
